@@ -1,0 +1,112 @@
+"""Every error the hub reports, with a stable code, a number and a human message.
+
+The API answers `{"error": {"code": ..., "number": ..., "message": ..., "detail": ...}}` and the CLI
+prints `E<number> <code>: <message>`: both come from this one table, so a code seen in a log can
+be searched for here. Codes never change meaning once released; add new ones at the end of a group.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from typing import Any
+
+
+class ErrorCode(enum.Enum):
+    # (number, HTTP status, message template)
+    # 1xx: payload and format
+    EMPTY_BODY = (101, 400, "The request body is empty.")
+    PAYLOAD_TOO_LARGE = (102, 413, "The payload is {size} bytes; the limit is {limit} bytes.")
+    UNSUPPORTED_FORMAT = (103, 415, "Cannot recognise the payload format{hint}.")
+    MALFORMED_XML = (104, 422, "The XML is not well-formed: {reason}")
+    MALFORMED_JSON = (105, 422, "The JSON is not valid: {reason}")
+    XML_FORBIDDEN_CONSTRUCT = (
+        106,
+        422,
+        "The XML uses a forbidden construct ({construct}): DTDs, entity declarations and external "
+        "references are refused.",
+    )
+    UNDECODABLE_TEXT = (107, 422, "The bytes are not valid {encoding}: {reason}")
+    MISSING_FIELD = (108, 422, "Item {position} lacks the required field '{field}'.")
+    INVALID_FIELD = (109, 422, "Item {position} has an invalid '{field}': {reason}")
+    DUPLICATE_GUID_IN_PAYLOAD = (110, 422, "The identifier '{guid}' appears more than once in one payload.")
+    TOO_MANY_ITEMS = (111, 413, "The payload holds {count} items; the limit is {limit}.")
+    NO_ITEMS = (112, 422, "The payload holds no news item.")
+    WRONG_DOCUMENT_TYPE = (113, 422, "This {format} document is a {kind}, not a news item.")
+    # 2xx: access
+    UNAUTHENTICATED = (201, 401, "An API key is required (header 'Authorization: Bearer <key>').")
+    INVALID_KEY = (202, 401, "The API key is unknown or revoked.")
+    FORBIDDEN = (203, 403, "This key may not {action}.")
+    ITEM_OWNED_BY_OTHER_MEMBER = (
+        204,
+        403,
+        "Item '{guid}' belongs to member '{owner}'; only its owner can version or kill it.",
+    )
+    # 3xx: resources
+    ITEM_NOT_FOUND = (301, 404, "No item '{item_id}'.")
+    VERSION_NOT_FOUND = (302, 404, "Item '{item_id}' has no version {version}.")
+    MEMBER_NOT_FOUND = (303, 404, "No member '{code}'.")
+    MEMBER_EXISTS = (304, 409, "Member '{code}' already exists.")
+    INVALID_MEMBER = (305, 422, "Invalid member: {reason}")
+    FEED_NOT_FOUND = (306, 404, "No feed source {feed_id}.")
+    INVALID_QUERY = (307, 400, "Invalid query parameter '{param}': {reason}")
+    INVALID_CURSOR = (308, 400, "The cursor is not valid; start again without it.")
+    NOT_FOUND = (309, 404, "Nothing at {path}.")
+    # 4xx: transports
+    UNSAFE_URL = (401, 422, "The URL {url} is refused: {reason}")
+    FETCH_FAILED = (402, 502, "Fetching {url} failed: {reason}")
+    # 5xx: storage and operations
+    STORAGE_UNAVAILABLE = (501, 503, "The store is unavailable: {reason}")
+    MIGRATION_FAILED = (502, 500, "Schema migration {version} failed: {reason}")
+    BACKUP_INVALID = (503, 422, "The backup cannot be restored: {reason}")
+    CONFIG_INVALID = (504, 500, "Invalid configuration {setting}: {reason}")
+    INTERNAL = (599, 500, "An internal error occurred; the request was not applied.")
+
+    @property
+    def number(self) -> int:
+        return self.value[0]
+
+    @property
+    def http_status(self) -> int:
+        return self.value[1]
+
+    @property
+    def template(self) -> str:
+        return self.value[2]
+
+    @property
+    def slug(self) -> str:
+        return self.name.lower()
+
+
+class TabadolError(Exception):
+    """An error with a stable code. Raise it with the template's fields as keyword arguments."""
+
+    def __init__(self, code: ErrorCode, /, **fields: Any) -> None:
+        self.code = code
+        self.fields: Mapping[str, Any] = fields
+        try:
+            message = code.template.format(**fields)
+        except (KeyError, IndexError):
+            message = code.template
+        self.message = message
+        super().__init__(f"E{code.number} {code.slug}: {message}")
+
+    @property
+    def http_status(self) -> int:
+        return self.code.http_status
+
+    def to_json(self) -> dict[str, Any]:
+        detail = {k: v for k, v in self.fields.items() if isinstance(v, str | int | float | bool | None)}
+        return {
+            "error": {
+                "code": self.code.slug,
+                "number": f"E{self.code.number}",
+                "message": self.message,
+                "detail": detail,
+            }
+        }
+
+
+class ParseError(TabadolError):
+    """A payload that a format parser refuses. Nothing of the payload is stored."""

@@ -1,0 +1,182 @@
+"""The storage protocol: the one seam between the hub and its databases.
+
+Two backends implement it (SQLite, the embedded default; PostgreSQL with pgvector, for scale), and
+one contract test suite (tests/storage/test_contract.py) runs against both. What each method
+promises is written here; a backend that cannot keep a promise must raise, never half-apply.
+
+Promises that hold for every method:
+- Writes are atomic: a method either applies everything it was asked to or nothing.
+- A write that returned has been committed durably (SQLite WAL with synchronous=FULL; PostgreSQL
+  commit), so an acknowledgement given after it survives a crash.
+- Datetimes go in and come out timezone-aware UTC.
+- Errors are `TabadolError`s with a stable code; database driver errors never leak out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol, runtime_checkable
+
+from tabadol.errors import TabadolError
+from tabadol.types import (
+    ApiKey,
+    AuditEntry,
+    FeedSource,
+    IngestReport,
+    Item,
+    ItemQuery,
+    ItemVersion,
+    MemberInfo,
+    Original,
+    Page,
+    ParsedItem,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class IngestRequest:
+    """One payload to store: its verbatim bytes and the items parsed from them.
+
+    Every parsed item must already carry a guid (the hub derives one where the format has none).
+    """
+
+    member_code: str
+    original: Original
+    items: tuple[ParsedItem, ...]
+    received_at: datetime
+    received_via: str
+    received_by: str | None = None  # API key id; None for the local operator
+    remote_addr: str | None = None
+
+
+@runtime_checkable
+class Storage(Protocol):
+    # -- lifecycle ------------------------------------------------------------------------------
+    def migrate(self) -> list[int]:
+        """Bring the schema to the newest version; return the migration numbers applied (idempotent)."""
+
+    def schema_version(self) -> int: ...
+
+    def close(self) -> None: ...
+
+    def healthy(self) -> bool:
+        """True when the database answers a trivial query."""
+
+    # -- members and keys -----------------------------------------------------------------------
+    def add_member(self, member: MemberInfo) -> None:
+        """Raises MEMBER_EXISTS if the code is taken."""
+
+    def get_member(self, code: str) -> MemberInfo | None: ...
+
+    def list_members(self) -> list[MemberInfo]:
+        """Ordered by code."""
+
+    def add_api_key(self, key: ApiKey, secret_hash: str) -> None:
+        """Stores only the hash of the secret; the secret itself is never stored."""
+
+    def get_api_key(self, key_id: str) -> tuple[ApiKey, str] | None:
+        """The key and its stored secret hash, or None."""
+
+    def list_api_keys(self, member_code: str | None = None) -> list[ApiKey]: ...
+
+    def revoke_api_key(self, key_id: str, at: datetime) -> bool:
+        """True if a live key was revoked."""
+
+    # -- items ----------------------------------------------------------------------------------
+    def ingest(self, request: IngestRequest) -> IngestReport:
+        """Decide (tabadol.ingest.accept) and store every item of one payload, in one transaction.
+
+        The verbatim original is stored once per distinct SHA-256. A re-sent identical item is a
+        DUPLICATE and stores nothing; changed content under a known guid is a NEW_VERSION (or a
+        KILL when canceled). Raises ITEM_OWNED_BY_OTHER_MEMBER (nothing stored) if any guid belongs
+        to another member. Concurrent calls for the same guid are serialised by the backend.
+        In the same transaction it records one audit entry, action "items.ingest", actor
+        (member_code, received_by, remote_addr), target the original's SHA-256, detail the counts
+        per decision and the guids: so every stored write is in the audit log, and nothing else is.
+        """
+
+    def ingest_many(self, requests: Sequence[IngestRequest]) -> list[IngestReport | TabadolError]:
+        """Several payloads in one durable commit (group commit); each succeeds or fails alone.
+
+        The result list is aligned with `requests`; a failed payload leaves no trace.
+        """
+
+    def get_item(self, item_id: str) -> Item | None:
+        """The item at its newest version, embargoed or not: callers decide what may be shown."""
+
+    def get_item_by_guid(self, guid: str) -> Item | None: ...
+
+    def list_items(self, query: ItemQuery, limit: int, cursor: str | None = None) -> Page:
+        """Newest first by (version_created, id). The cursor is opaque and stable under inserts:
+        paging never repeats or skips an item that existed when the first page was read.
+        Embargoed items (embargoed_until > query.now) are excluded unless query.include_embargoed.
+        Raises INVALID_CURSOR for a cursor it did not make."""
+
+    def count_items(self) -> int: ...
+
+    def iter_items(self, include_embargoed: bool = True) -> Iterator[Item]:
+        """Every item at its newest version, in seq order (export)."""
+
+    def list_versions(self, item_id: str) -> list[ItemVersion]:
+        """Oldest first. Empty if the item does not exist."""
+
+    def get_version(self, item_id: str, version: int) -> ItemVersion | None: ...
+
+    def get_original(self, sha256: str) -> Original | None: ...
+
+    # -- backup and restore (backend-neutral, so SQLite data can move to PostgreSQL) -------------
+    def iter_versions(self) -> Iterator[tuple[str, str, ItemVersion]]:
+        """(member_code, guid, version) for every version of every item, in seq order."""
+
+    def iter_originals(self) -> Iterator[Original]: ...
+
+    def restore_version(self, member_code: str, guid: str, version: ItemVersion) -> None:
+        """Insert one version exactly as backed up (version number and times kept). Idempotent."""
+
+    def restore_original(self, original: Original, received_at: datetime) -> None:
+        """Idempotent."""
+
+    def restore_api_key(self, key: ApiKey, secret_hash: str) -> None:
+        """Idempotent (an existing key id is left as it is)."""
+
+    # -- audit ----------------------------------------------------------------------------------
+    def record_audit(
+        self,
+        *,
+        at: datetime,
+        actor_member: str | None,
+        actor_key_id: str | None,
+        action: str,
+        target: str | None,
+        remote_addr: str | None,
+        detail: dict[str, object],
+    ) -> None: ...
+
+    def list_audit(self, limit: int = 100, before_id: int | None = None) -> list[AuditEntry]:
+        """Newest first."""
+
+    # -- feed sources (pull transport) ----------------------------------------------------------
+    def add_feed(self, member_code: str, url: str, interval_seconds: int, now: datetime) -> FeedSource: ...
+
+    def list_feeds(self, member_code: str | None = None) -> list[FeedSource]: ...
+
+    def get_feed(self, feed_id: int) -> FeedSource | None: ...
+
+    def due_feeds(self, now: datetime) -> list[FeedSource]:
+        """Enabled feeds whose next_poll_at <= now."""
+
+    def update_feed_state(
+        self,
+        feed_id: int,
+        *,
+        etag: str | None,
+        last_modified: str | None,
+        next_poll_at: datetime,
+        consecutive_errors: int,
+        last_error: str | None,
+        last_polled_at: datetime,
+    ) -> None: ...
+
+    def remove_feed(self, feed_id: int) -> bool: ...

@@ -1,0 +1,259 @@
+"""Typed, frozen records passed between the stages of the hub.
+
+Every stage (ingest -> store -> enrich -> index -> deliver/serve) takes and returns these
+records, never loose dicts. Datetimes are timezone-aware UTC; language tags are BCP-47.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def ensure_utc(value: datetime | None) -> datetime | None:
+    """Naive datetimes from a wire are taken as UTC (the industry default); aware ones are converted."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+class PubStatus(enum.StrEnum):
+    """IPTC publication status. `canceled` is a kill: the item must no longer be used."""
+
+    USABLE = "usable"
+    WITHHELD = "withheld"
+    CANCELED = "canceled"
+
+
+class Role(enum.StrEnum):
+    ADMIN = "admin"  # alliance administrator: every member, every key
+    EDITOR = "editor"  # a member's desk: push, take, manage its own items
+    READER = "reader"  # subscriber: read only
+
+
+class Decision(enum.StrEnum):
+    """What the ingest decider concluded for one incoming item."""
+
+    NEW_ITEM = "new_item"
+    NEW_VERSION = "new_version"
+    DUPLICATE = "duplicate"  # identical content re-sent: idempotent, nothing stored
+    KILL = "kill"  # a new version whose pubStatus is canceled
+
+
+@dataclass(frozen=True, slots=True)
+class Subject:
+    """A subject/category code from the sender (IPTC Media Topic, keyword scheme, RSS category)."""
+
+    name: str
+    uri: str | None = None
+    scheme: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedItem:
+    """What a format parser extracts from the wire bytes for one item.
+
+    Format modules produce these and nothing else; they never touch storage. `guid` is the
+    sender's globally unique identifier (ninjs `uri`, NewsML-G2 `guid`, RSS `guid`, Atom `id`);
+    it may be None for formats that carry none (plain text), and the hub then derives one.
+    """
+
+    guid: str | None
+    headline: str
+    body_text: str
+    source_format: str
+    body_html: str | None = None
+    language: str | None = None
+    pub_status: PubStatus = PubStatus.USABLE
+    sender_version: str | None = None
+    item_type: str = "text"
+    urgency: int | None = None
+    first_created: datetime | None = None
+    version_created: datetime | None = None
+    embargoed_until: datetime | None = None
+    byline: str | None = None
+    located: str | None = None
+    slugline: str | None = None
+    description: str | None = None
+    copyright_notice: str | None = None
+    usage_terms: str | None = None
+    link: str | None = None
+    subjects: tuple[Subject, ...] = ()
+    keywords: tuple[str, ...] = ()
+    # Format-specific fields kept for round-tripping (e.g. ninjs `associations`); JSON-serialisable.
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Original:
+    """The exact bytes received, as received. Never modified after storage."""
+
+    sha256: str
+    content_type: str
+    data: bytes
+
+    @property
+    def size(self) -> int:
+        return len(self.data)
+
+
+@dataclass(frozen=True, slots=True)
+class MemberInfo:
+    code: str  # short, lowercase, e.g. "irna"
+    names: Mapping[str, str]  # BCP-47 tag -> name in that language
+    country: str  # ISO 3166-1 alpha-2, upper case
+    languages: tuple[str, ...]  # working languages, BCP-47
+    created_at: datetime
+    active: bool = True
+
+    def name(self, lang: str = "en") -> str:
+        return self.names.get(lang) or self.names.get("en") or next(iter(self.names.values()), self.code)
+
+
+@dataclass(frozen=True, slots=True)
+class ApiKey:
+    key_id: str
+    member_code: str
+    role: Role
+    label: str
+    created_at: datetime
+    revoked_at: datetime | None = None
+    last_used_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who is calling: resolved from an API key (or the local operator for CLI commands)."""
+
+    member_code: str | None
+    role: Role
+    key_id: str | None = None
+    remote_addr: str | None = None
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role is Role.ADMIN
+
+    def can_write_for(self, member_code: str) -> bool:
+        return self.is_admin or (self.role is Role.EDITOR and self.member_code == member_code)
+
+
+@dataclass(frozen=True, slots=True)
+class ItemVersion:
+    item_id: str
+    version: int  # 1, 2, 3 ... assigned by the hub
+    content_sha256: str  # fingerprint of the parsed content: what makes a re-send a duplicate
+    original_sha256: str  # the verbatim bytes this version arrived in
+    parsed: ParsedItem
+    received_at: datetime
+    received_via: str  # "http", "pull", "folder", "cli", "demo"
+    received_by: str | None = None  # key id, or None for the local operator
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """The current state of an item: its newest version plus identity and lifecycle."""
+
+    id: str
+    member_code: str
+    guid: str
+    version: int
+    pub_status: PubStatus
+    headline: str
+    body_text: str
+    language: str | None
+    first_created: datetime
+    version_created: datetime
+    received_at: datetime
+    embargoed_until: datetime | None
+    original_sha256: str
+    content_sha256: str
+    parsed: ParsedItem
+    seq: int  # hub-wide change counter: increases on every new version (drives cursors and indexes)
+
+    def is_embargoed(self, now: datetime) -> bool:
+        return self.embargoed_until is not None and self.embargoed_until > now
+
+    @property
+    def is_killed(self) -> bool:
+        return self.pub_status is PubStatus.CANCELED
+
+
+@dataclass(frozen=True, slots=True)
+class IngestOutcome:
+    """What happened to one parsed item of a payload."""
+
+    decision: Decision
+    item_id: str
+    guid: str
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
+class IngestReport:
+    """The result of ingesting one payload (one push, one file, one poll)."""
+
+    member_code: str
+    original_sha256: str
+    outcomes: tuple[IngestOutcome, ...]
+
+    def count(self, decision: Decision) -> int:
+        return sum(1 for o in self.outcomes if o.decision is decision)
+
+
+@dataclass(frozen=True, slots=True)
+class ItemQuery:
+    """Filters for listing items. Times are UTC; `text` matches headline and body."""
+
+    member_codes: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
+    since: datetime | None = None
+    until: datetime | None = None
+    pub_statuses: tuple[PubStatus, ...] = ()
+    text: str | None = None
+    include_embargoed: bool = False  # only for operators (export, backup); never for read endpoints
+    now: datetime | None = None  # the instant embargo is judged against (default: now)
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    items: tuple[Item, ...]
+    next_cursor: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    id: int
+    at: datetime
+    actor_member: str | None
+    actor_key_id: str | None
+    action: str  # e.g. "item.push", "member.add", "key.issue", "item.kill"
+    target: str | None
+    remote_addr: str | None
+    detail: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class FeedSource:
+    """A member's feed that the hub polls (pull transport)."""
+
+    id: int
+    member_code: str
+    url: str
+    interval_seconds: int
+    etag: str | None
+    last_modified: str | None
+    next_poll_at: datetime
+    consecutive_errors: int
+    last_error: str | None
+    last_polled_at: datetime | None
+    enabled: bool = True
