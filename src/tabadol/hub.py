@@ -34,6 +34,7 @@ from tabadol.types import (
     ParsedItem,
     Principal,
     Role,
+    normalise_language_tag,
     utc_now,
 )
 
@@ -47,20 +48,6 @@ OPERATOR = Principal(member_code=None, role=Role.ADMIN, key_id=None, remote_addr
 
 def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-def normalise_language_tag(tag: str) -> str:
-    """'KK-latn' -> 'kk-Latn', 'en_gb' -> 'en-GB' (BCP-47 canonical case)."""
-    parts = tag.replace("_", "-").split("-")
-    out = [parts[0].lower()]
-    for part in parts[1:]:
-        if len(part) == 4 and part.isalpha():
-            out.append(part.title())
-        elif len(part) in (2, 3):
-            out.append(part.upper())
-        else:
-            out.append(part.lower())
-    return "-".join(out)
 
 
 class GroupCommitter:

@@ -26,6 +26,20 @@ def ensure_utc(value: datetime | None) -> datetime | None:
     return value.astimezone(UTC)
 
 
+def normalise_language_tag(tag: str) -> str:
+    """'KK-latn' -> 'kk-Latn', 'en_gb' -> 'en-GB' (BCP-47 canonical case)."""
+    parts = tag.replace("_", "-").split("-")
+    out = [parts[0].lower()]
+    for part in parts[1:]:
+        if len(part) == 4 and part.isalpha():
+            out.append(part.title())
+        elif len(part) in (2, 3):
+            out.append(part.upper())
+        else:
+            out.append(part.lower())
+    return "-".join(out)
+
+
 class PubStatus(enum.StrEnum):
     """IPTC publication status. `canceled` is a kill: the item must no longer be used."""
 
