@@ -71,7 +71,9 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
     try:
         return int(raw)
     except ValueError:
-        raise TabadolError(ErrorCode.CONFIG_INVALID, setting=name, reason=f"{raw!r} is not a whole number") from None
+        raise TabadolError(
+            ErrorCode.CONFIG_INVALID, setting=name, reason=f"{raw!r} is not a whole number"
+        ) from None
 
 
 def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:

@@ -145,7 +145,9 @@ class Hub:
             )
         country = country.upper()
         if not COUNTRY_CODE.match(country):
-            raise TabadolError(ErrorCode.INVALID_MEMBER, reason=f"country {country!r} is not an ISO 3166-1 code")
+            raise TabadolError(
+                ErrorCode.INVALID_MEMBER, reason=f"country {country!r} is not an ISO 3166-1 code"
+            )
         tags = tuple(normalise_language_tag(tag) for tag in languages)
         bad = [t for t in tags if not LANGUAGE_TAG.match(t)]
         if bad or not tags:
@@ -153,7 +155,9 @@ class Hub:
         clean_names = {normalise_language_tag(k): v.strip() for k, v in names.items() if v and v.strip()}
         if not clean_names:
             raise TabadolError(ErrorCode.INVALID_MEMBER, reason="a member needs at least one name")
-        member = MemberInfo(code=code, names=clean_names, country=country, languages=tags, created_at=utc_now())
+        member = MemberInfo(
+            code=code, names=clean_names, country=country, languages=tags, created_at=utc_now()
+        )
         self.storage.add_member(member)
         self.audit(actor, "member.add", code, {"country": country, "languages": list(tags)})
         return member
@@ -196,7 +200,9 @@ class Hub:
         key, stored_hash = found
         if key.revoked_at is not None or not access.secret_matches(secret, stored_hash):
             raise TabadolError(ErrorCode.INVALID_KEY)
-        return Principal(member_code=key.member_code, role=key.role, key_id=key.key_id, remote_addr=remote_addr)
+        return Principal(
+            member_code=key.member_code, role=key.role, key_id=key.key_id, remote_addr=remote_addr
+        )
 
     # -- ingest ---------------------------------------------------------------------------------
     def prepare_payload(
@@ -216,7 +222,9 @@ class Hub:
             raise TabadolError(ErrorCode.FORBIDDEN, action=f"push items for member '{member_code}'")
         self.get_member(member_code)
         if limit_items and len(data) > self.settings.max_payload_bytes:
-            raise TabadolError(ErrorCode.PAYLOAD_TOO_LARGE, size=len(data), limit=self.settings.max_payload_bytes)
+            raise TabadolError(
+                ErrorCode.PAYLOAD_TOO_LARGE, size=len(data), limit=self.settings.max_payload_bytes
+            )
         format_name, items = self.formats.parse(data, content_type)
         if limit_items and len(items) > self.settings.max_items_per_payload:
             raise TabadolError(
@@ -229,7 +237,9 @@ class Hub:
         )
         self._check_unique_guids(identified)
         media_type = (content_type or "").split(";")[0].strip() or _default_media_type(format_name)
-        original = Original(sha256=original_sha, content_type=_full_content_type(media_type, content_type), data=data)
+        original = Original(
+            sha256=original_sha, content_type=_full_content_type(media_type, content_type), data=data
+        )
         return IngestRequest(
             member_code=member_code,
             original=original,
@@ -277,7 +287,9 @@ class Hub:
             "ednote": reason or "Killed: this item must not be used.",
         }
         data = json.dumps({k: v for k, v in notice.items() if v is not None}, ensure_ascii=False).encode()
-        return self.ingest_payload(item.member_code, data, "application/ninjs+json", via="api-kill", actor=actor)
+        return self.ingest_payload(
+            item.member_code, data, "application/ninjs+json", via="api-kill", actor=actor
+        )
 
     # -- reads (embargo applied here, once) -----------------------------------------------------
     def readable_item(self, item_id: str, now: datetime | None = None) -> Item:
