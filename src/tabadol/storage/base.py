@@ -89,12 +89,16 @@ class Storage(Protocol):
         """Decide (tabadol.ingest.accept) and store every item of one payload, in one transaction.
 
         The verbatim original is stored once per distinct SHA-256. A re-sent identical item is a
-        DUPLICATE and stores nothing; changed content under a known guid is a NEW_VERSION (or a
-        KILL when canceled). Raises ITEM_OWNED_BY_OTHER_MEMBER (nothing stored) if any guid belongs
-        to another member. Concurrent calls for the same guid are serialised by the backend.
+        DUPLICATE and stores no version; so is a stale re-send (a sender `version_created` older
+        than the stored one; kills are never stale). Changed content under a known guid is a
+        NEW_VERSION (or a KILL when canceled); a canceled item under an unknown guid is a NEW_ITEM
+        stored already killed. Raises ITEM_OWNED_BY_OTHER_MEMBER (nothing stored) if any guid
+        belongs to another member, MEMBER_NOT_FOUND for an unknown member. Concurrent calls for the
+        same guid are serialised by the backend and become consecutive versions.
         In the same transaction it records one audit entry, action "items.ingest", actor
         (member_code, received_by, remote_addr), target the original's SHA-256, detail the counts
-        per decision and the guids: so every stored write is in the audit log, and nothing else is.
+        per decision, the guids and received_via: every accepted payload is in the audit log (an
+        all-duplicate push too), and a refused one is not.
         """
 
     def ingest_many(self, requests: Sequence[IngestRequest]) -> list[IngestReport | TabadolError]:
@@ -110,9 +114,13 @@ class Storage(Protocol):
 
     def list_items(self, query: ItemQuery, limit: int, cursor: str | None = None) -> Page:
         """Newest first by (version_created, id). The cursor is opaque and stable under inserts:
-        paging never repeats or skips an item that existed when the first page was read.
+        paging never repeats or skips an item that existed when the first page was read (an item
+        that gets a newer version meanwhile moves to the head of the list, before the cursor).
         Embargoed items (embargoed_until > query.now) are excluded unless query.include_embargoed.
-        Raises INVALID_CURSOR for a cursor it did not make."""
+        Filters: since and until are both inclusive; a language tag matches itself and its
+        subtags ("kk" matches "kk-Latn"); text is a case-insensitive substring of headline or body
+        with no wildcards. Raises INVALID_CURSOR for a cursor it did not make, INVALID_QUERY for a
+        limit below 1."""
 
     def count_items(self) -> int: ...
 
@@ -133,10 +141,15 @@ class Storage(Protocol):
     def iter_originals(self) -> Iterator[Original]: ...
 
     def restore_version(self, member_code: str, guid: str, version: ItemVersion) -> None:
-        """Insert one version exactly as backed up (version number and times kept). Idempotent."""
+        """Insert one version exactly as backed up (version number and times kept). Idempotent.
+
+        The member and the version's original must be restored first. Versions restored in
+        `iter_versions` order into an empty store reproduce every item, seq included. Raises
+        BACKUP_INVALID when the version does not fit (wrong item id, other owner, missing original).
+        """
 
     def restore_original(self, original: Original, received_at: datetime) -> None:
-        """Idempotent."""
+        """Idempotent. Raises BACKUP_INVALID if the bytes do not match the SHA-256."""
 
     def restore_api_key(self, key: ApiKey, secret_hash: str) -> None:
         """Idempotent (an existing key id is left as it is)."""

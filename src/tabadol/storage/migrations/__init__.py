@@ -1,0 +1,31 @@
+"""Numbered schema migrations, applied in order, each in its own transaction.
+
+A migration is a function of an open connection (inside the transaction the runner opened). It may
+branch on `connection.dialect.name` for SQL that differs between SQLite and PostgreSQL. Applied
+numbers are recorded in `schema_migrations`, so `migrate()` twice is a no-op. Released migrations
+are never edited: a change to the schema is a new migration at the end of `MIGRATIONS`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import Connection
+
+from tabadol.storage.migrations import v001_initial, v002_text_search
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    version: int
+    name: str
+    apply: Callable[[Connection], None]
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "initial tables", v001_initial.apply),
+    Migration(2, "trigram index for text search (PostgreSQL with pg_trgm)", v002_text_search.apply),
+)
+
+LATEST_VERSION = MIGRATIONS[-1].version

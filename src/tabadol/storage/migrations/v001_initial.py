@@ -1,0 +1,150 @@
+"""Migration 1: every table and index; on PostgreSQL also the pgvector extension.
+
+The tables are defined here, frozen as they were released, not imported from schema.py: a
+released migration must create the same thing forever, while schema.py follows the newest
+migration. pgvector is enabled now, before any data exists, because enrichment stores embeddings
+in vector columns and enabling an extension later needs privileges an operator may no longer grant.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Connection,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    text,
+)
+
+from tabadol.storage.schema import UTCDateTime
+
+metadata = MetaData()
+
+schema_migrations = Table(
+    "schema_migrations",
+    metadata,
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("name", String(200), nullable=False),
+    Column("applied_at", UTCDateTime, nullable=False),
+)
+
+members = Table(
+    "members",
+    metadata,
+    Column("code", String(32), primary_key=True),
+    Column("names", Text, nullable=False),  # JSON object: BCP-47 tag -> name
+    Column("country", String(2), nullable=False),
+    Column("languages", Text, nullable=False),  # JSON array of BCP-47 tags
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("active", Boolean, nullable=False, default=True),
+)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("key_id", String(64), primary_key=True),
+    Column("member_code", String(32), ForeignKey("members.code"), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("label", Text, nullable=False),
+    Column("secret_hash", String(128), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("revoked_at", UTCDateTime),
+    Column("last_used_at", UTCDateTime),
+    Index("ix_api_keys_member", "member_code"),
+)
+
+originals = Table(
+    "originals",
+    metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("content_type", Text, nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("data", LargeBinary, nullable=False),
+    Column("first_received_at", UTCDateTime, nullable=False),
+)
+
+items = Table(
+    "items",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("member_code", String(32), ForeignKey("members.code"), nullable=False),
+    Column("guid", Text, nullable=False, unique=True),
+    Column("version", Integer, nullable=False),
+    Column("pub_status", String(16), nullable=False),
+    Column("headline", Text, nullable=False),
+    Column("language", String(35)),
+    Column("first_created", UTCDateTime, nullable=False),
+    # The sort key: the sender's version time, or the receipt time when the sender gave none.
+    Column("version_created", UTCDateTime, nullable=False),
+    # The sender's own version time only (None if absent): what the decider compares for staleness.
+    Column("sender_version_created", UTCDateTime),
+    Column("received_at", UTCDateTime, nullable=False),
+    Column("embargoed_until", UTCDateTime),
+    Column("original_sha256", String(64), ForeignKey("originals.sha256"), nullable=False),
+    Column("content_sha256", String(64), nullable=False),
+    Column("seq", Integer, nullable=False, unique=True),
+    Column("search_text", Text, nullable=False),  # casefolded headline + body, for substring search
+    Index("ix_items_listing", "version_created", "id"),
+    Index("ix_items_member_listing", "member_code", "version_created", "id"),
+    Index("ix_items_language", "language"),
+)
+
+item_versions = Table(
+    "item_versions",
+    metadata,
+    Column("item_id", String(32), ForeignKey("items.id"), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("content_sha256", String(64), nullable=False),
+    Column("original_sha256", String(64), ForeignKey("originals.sha256"), nullable=False),
+    Column("parsed", Text, nullable=False),  # serialize.parsed_item_to_json, as JSON text
+    Column("received_at", UTCDateTime, nullable=False),
+    Column("received_via", String(32), nullable=False),
+    Column("received_by", String(64)),
+    Column("seq", Integer, nullable=False, unique=True),
+    PrimaryKeyConstraint("item_id", "version"),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("actor_member", String(32)),
+    Column("actor_key_id", String(64)),
+    Column("action", String(64), nullable=False),
+    Column("target", Text),
+    Column("remote_addr", String(64)),
+    Column("detail", Text, nullable=False),  # JSON object
+)
+
+feeds = Table(
+    "feeds",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("member_code", String(32), ForeignKey("members.code"), nullable=False),
+    Column("url", Text, nullable=False),
+    Column("interval_seconds", Integer, nullable=False),
+    Column("etag", Text),
+    Column("last_modified", Text),
+    Column("next_poll_at", UTCDateTime, nullable=False),
+    Column("consecutive_errors", Integer, nullable=False, default=0),
+    Column("last_error", Text),
+    Column("last_polled_at", UTCDateTime),
+    Column("enabled", Boolean, nullable=False, default=True),
+    Index("ix_feeds_due", "enabled", "next_poll_at"),
+)
+
+
+def apply(connection: Connection) -> None:
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("CREATE EXTENSION IF NOT EXISTS vector"))
+    # schema_migrations may exist already: the runner creates it before the first migration.
+    metadata.create_all(connection, checkfirst=True)

@@ -1,0 +1,467 @@
+"""The Storage implementation shared by SQLite and PostgreSQL (SQLAlchemy Core).
+
+Backends differ only in how a connection is made and how writers are serialised; they subclass
+`SqlStorage` and provide `_write_transaction`. Everything else -- queries, the ingest flow, backup
+and restore -- lives here once, so both backends keep the same promises (see base.py).
+
+One writer at a time: every write transaction first takes the backend's writer lock. That makes
+the hub-wide `seq` counter gap-free and ordered by commit (indexers read "everything after seq N"
+and would silently miss rows if a lower seq could commit later), and it serialises concurrent
+pushes of the same guid, so they become consecutive versions rather than conflicts.
+"""
+
+from __future__ import annotations
+
+import abc
+import hashlib
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from datetime import datetime
+
+from sqlalchemy import Connection, Engine, and_, func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.sql.elements import ColumnElement
+
+from tabadol.errors import ErrorCode, TabadolError
+from tabadol.ingest.accept import item_id_for_guid
+from tabadol.storage import schema as t
+from tabadol.storage.base import IngestRequest
+from tabadol.storage.cursor import decode_cursor, encode_cursor
+from tabadol.storage.errors import describe, driver_errors
+from tabadol.storage.migrations import MIGRATIONS
+from tabadol.storage.queries import filters, item_select, not_embargoed
+from tabadol.storage.records import (
+    api_key_from_row,
+    api_key_row,
+    audit_from_row,
+    feed_from_row,
+    item_from_row,
+    member_from_row,
+    member_row,
+    original_from_row,
+    to_json,
+    version_from_row,
+)
+from tabadol.storage.writes import (
+    ingest_payload,
+    insert_audit,
+    member_exists,
+    require_member,
+    restore_version_in,
+    store_original,
+)
+from tabadol.types import (
+    ApiKey,
+    AuditEntry,
+    FeedSource,
+    IngestReport,
+    Item,
+    ItemQuery,
+    ItemVersion,
+    MemberInfo,
+    Original,
+    Page,
+    utc_now,
+)
+
+# Rows fetched per round trip when streaming (export, backup); originals can be megabytes each.
+STREAM_BATCH = 500
+ORIGINALS_BATCH = 20
+
+
+class SqlStorage(abc.ABC):
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    @property
+    def engine(self) -> Engine:
+        """For backend-specific extensions (e.g. embeddings in pgvector columns) and diagnostics."""
+        return self._engine
+
+    # -- transactions (backends specialise the write side) ----------------------------------------
+    @abc.abstractmethod
+    def _write_transaction(self) -> AbstractContextManager[Connection]:
+        """A connection in a write transaction, holding the backend's writer lock until it ends."""
+
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        with driver_errors(), self._write_transaction() as connection:
+            yield connection
+
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        with driver_errors(), self._engine.connect() as connection:
+            yield connection
+
+    # -- lifecycle --------------------------------------------------------------------------------
+    def migrate(self) -> list[int]:
+        with self._write() as connection:
+            t.schema_migrations.create(connection, checkfirst=True)
+        applied: list[int] = []
+        for migration in MIGRATIONS:
+            with self._write() as connection:
+                # Checked inside the writer lock: two processes migrating at once apply each step once.
+                if self._is_applied(connection, migration.version):
+                    continue
+                try:
+                    migration.apply(connection)
+                except SQLAlchemyError as exc:
+                    raise TabadolError(
+                        ErrorCode.MIGRATION_FAILED, version=migration.version, reason=describe(exc)
+                    ) from exc
+                connection.execute(
+                    insert(t.schema_migrations).values(
+                        version=migration.version, name=migration.name, applied_at=utc_now()
+                    )
+                )
+            applied.append(migration.version)
+        return applied
+
+    @staticmethod
+    def _is_applied(connection: Connection, version: int) -> bool:
+        query = select(t.schema_migrations.c.version).where(t.schema_migrations.c.version == version)
+        return connection.execute(query).first() is not None
+
+    def schema_version(self) -> int:
+        with self._read() as connection:
+            if not self._engine.dialect.has_table(connection, t.schema_migrations.name):
+                return 0
+            return int(connection.execute(select(func.max(t.schema_migrations.c.version))).scalar() or 0)
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    def healthy(self) -> bool:
+        try:
+            with self._read() as connection:
+                connection.execute(select(1)).scalar()
+        except TabadolError:
+            return False
+        return True
+
+    # -- members and keys -------------------------------------------------------------------------
+    def add_member(self, member: MemberInfo) -> None:
+        try:
+            with self._write() as connection:
+                if member_exists(connection, member.code):
+                    raise TabadolError(ErrorCode.MEMBER_EXISTS, code=member.code)
+                connection.execute(insert(t.members).values(**member_row(member)))
+        except TabadolError as exc:
+            if isinstance(exc.__cause__, IntegrityError):
+                raise TabadolError(ErrorCode.MEMBER_EXISTS, code=member.code) from exc
+            raise
+
+    def get_member(self, code: str) -> MemberInfo | None:
+        with self._read() as connection:
+            row = connection.execute(select(t.members).where(t.members.c.code == code)).first()
+        return member_from_row(row) if row is not None else None
+
+    def list_members(self) -> list[MemberInfo]:
+        with self._read() as connection:
+            rows = connection.execute(select(t.members).order_by(t.members.c.code)).all()
+        return [member_from_row(row) for row in rows]
+
+    def add_api_key(self, key: ApiKey, secret_hash: str) -> None:
+        with self._write() as connection:
+            require_member(connection, key.member_code)
+            connection.execute(insert(t.api_keys).values(**api_key_row(key, secret_hash)))
+
+    def get_api_key(self, key_id: str) -> tuple[ApiKey, str] | None:
+        with self._read() as connection:
+            row = connection.execute(select(t.api_keys).where(t.api_keys.c.key_id == key_id)).first()
+        return (api_key_from_row(row), row.secret_hash) if row is not None else None
+
+    def list_api_keys(self, member_code: str | None = None) -> list[ApiKey]:
+        query = select(t.api_keys).order_by(t.api_keys.c.created_at, t.api_keys.c.key_id)
+        if member_code is not None:
+            query = query.where(t.api_keys.c.member_code == member_code)
+        with self._read() as connection:
+            return [api_key_from_row(row) for row in connection.execute(query)]
+
+    def revoke_api_key(self, key_id: str, at: datetime) -> bool:
+        statement = (
+            update(t.api_keys)
+            .where(t.api_keys.c.key_id == key_id, t.api_keys.c.revoked_at.is_(None))
+            .values(revoked_at=at)
+        )
+        with self._write() as connection:
+            return connection.execute(statement).rowcount > 0
+
+    # -- ingest -----------------------------------------------------------------------------------
+    def ingest(self, request: IngestRequest) -> IngestReport:
+        try:
+            with self._write() as connection:
+                return ingest_payload(connection, request)
+        except TabadolError as exc:
+            if not isinstance(exc.__cause__, IntegrityError):
+                raise
+        # A unique-key race with a writer outside our lock (e.g. an older hub process): the
+        # transaction was rolled back whole; deciding again sees the other writer's rows.
+        with self._write() as connection:
+            return ingest_payload(connection, request)
+
+    def ingest_many(self, requests: Sequence[IngestRequest]) -> list[IngestReport | TabadolError]:
+        results: list[IngestReport | TabadolError] = []
+        with self._write() as connection:
+            for request in requests:
+                results.append(self._ingest_in_savepoint(connection, request))
+        return results
+
+    def _ingest_in_savepoint(
+        self, connection: Connection, request: IngestRequest, retry: bool = True
+    ) -> IngestReport | TabadolError:
+        savepoint = connection.begin_nested()
+        try:
+            report = ingest_payload(connection, request)
+        except TabadolError as exc:
+            savepoint.rollback()
+            return exc
+        except IntegrityError as exc:
+            savepoint.rollback()
+            if retry:  # same unique-key race as in `ingest`: decide again on fresh heads
+                return self._ingest_in_savepoint(connection, request, retry=False)
+            return TabadolError(ErrorCode.INTERNAL, reason=describe(exc))
+        savepoint.commit()
+        return report
+
+    # -- item reads -------------------------------------------------------------------------------
+    def get_item(self, item_id: str) -> Item | None:
+        return self._one_item(t.items.c.id == item_id)
+
+    def get_item_by_guid(self, guid: str) -> Item | None:
+        return self._one_item(t.items.c.guid == guid)
+
+    def _one_item(self, condition: ColumnElement[bool]) -> Item | None:
+        with self._read() as connection:
+            row = connection.execute(item_select().where(condition)).first()
+        return item_from_row(row) if row is not None else None
+
+    def list_items(self, query: ItemQuery, limit: int, cursor: str | None = None) -> Page:
+        if limit < 1:
+            raise TabadolError(ErrorCode.INVALID_QUERY, param="limit", reason="must be at least 1")
+        statement = item_select().where(*filters(query))
+        if cursor is not None:
+            after_time, after_id = decode_cursor(cursor)
+            statement = statement.where(
+                or_(
+                    t.items.c.version_created < after_time,
+                    and_(t.items.c.version_created == after_time, t.items.c.id < after_id),
+                )
+            )
+        statement = statement.order_by(t.items.c.version_created.desc(), t.items.c.id.desc()).limit(limit + 1)
+        with self._read() as connection:
+            rows = connection.execute(statement).all()
+        found = [item_from_row(row) for row in rows[:limit]]
+        more = len(rows) > limit
+        next_cursor = encode_cursor(found[-1].version_created, found[-1].id) if more else None
+        return Page(items=tuple(found), next_cursor=next_cursor)
+
+    def count_items(self) -> int:
+        with self._read() as connection:
+            return int(connection.execute(select(func.count()).select_from(t.items)).scalar() or 0)
+
+    def iter_items(self, include_embargoed: bool = True) -> Iterator[Item]:
+        now = utc_now()
+        last_seq = 0
+        while True:
+            statement = item_select().where(t.items.c.seq > last_seq)
+            if not include_embargoed:
+                statement = statement.where(not_embargoed(now))
+            statement = statement.order_by(t.items.c.seq).limit(STREAM_BATCH)
+            with self._read() as connection:
+                rows = connection.execute(statement).all()
+            if not rows:
+                return
+            for row in rows:
+                yield item_from_row(row)
+            last_seq = rows[-1].seq
+
+    def list_versions(self, item_id: str) -> list[ItemVersion]:
+        statement = (
+            select(t.item_versions)
+            .where(t.item_versions.c.item_id == item_id)
+            .order_by(t.item_versions.c.version)
+        )
+        with self._read() as connection:
+            return [version_from_row(row) for row in connection.execute(statement)]
+
+    def get_version(self, item_id: str, version: int) -> ItemVersion | None:
+        statement = select(t.item_versions).where(
+            t.item_versions.c.item_id == item_id, t.item_versions.c.version == version
+        )
+        with self._read() as connection:
+            row = connection.execute(statement).first()
+        return version_from_row(row) if row is not None else None
+
+    def get_original(self, sha256: str) -> Original | None:
+        statement = select(t.originals).where(t.originals.c.sha256 == sha256)
+        with self._read() as connection:
+            row = connection.execute(statement).first()
+        return original_from_row(row) if row is not None else None
+
+    # -- backup and restore -----------------------------------------------------------------------
+    def iter_versions(self) -> Iterator[tuple[str, str, ItemVersion]]:
+        last_seq = 0
+        while True:
+            statement = (
+                select(t.item_versions, t.items.c.member_code, t.items.c.guid)
+                .join(t.items, t.items.c.id == t.item_versions.c.item_id)
+                .where(t.item_versions.c.seq > last_seq)
+                .order_by(t.item_versions.c.seq)
+                .limit(STREAM_BATCH)
+            )
+            with self._read() as connection:
+                rows = connection.execute(statement).all()
+            if not rows:
+                return
+            for row in rows:
+                yield row.member_code, row.guid, version_from_row(row)
+            last_seq = rows[-1].seq
+
+    def iter_originals(self) -> Iterator[Original]:
+        last_sha = ""
+        while True:
+            statement = (
+                select(t.originals)
+                .where(t.originals.c.sha256 > last_sha)
+                .order_by(t.originals.c.sha256)
+                .limit(ORIGINALS_BATCH)
+            )
+            with self._read() as connection:
+                rows = connection.execute(statement).all()
+            if not rows:
+                return
+            for row in rows:
+                yield original_from_row(row)
+            last_sha = rows[-1].sha256
+
+    def restore_version(self, member_code: str, guid: str, version: ItemVersion) -> None:
+        item_id = item_id_for_guid(guid)
+        if version.item_id != item_id:
+            raise TabadolError(
+                ErrorCode.BACKUP_INVALID, reason=f"item id {version.item_id} does not match guid {guid!r}"
+            )
+        with self._write() as connection:
+            restore_version_in(connection, member_code, guid, version)
+
+    def restore_original(self, original: Original, received_at: datetime) -> None:
+        if hashlib.sha256(original.data).hexdigest() != original.sha256:
+            raise TabadolError(
+                ErrorCode.BACKUP_INVALID, reason=f"original {original.sha256} does not match its bytes"
+            )
+        with self._write() as connection:
+            store_original(connection, original, received_at)
+
+    def restore_api_key(self, key: ApiKey, secret_hash: str) -> None:
+        with self._write() as connection:
+            exists = connection.execute(
+                select(t.api_keys.c.key_id).where(t.api_keys.c.key_id == key.key_id)
+            ).first()
+            if exists is not None:
+                return
+            if not member_exists(connection, key.member_code):
+                raise TabadolError(
+                    ErrorCode.BACKUP_INVALID, reason=f"key {key.key_id}: no member {key.member_code}"
+                )
+            connection.execute(insert(t.api_keys).values(**api_key_row(key, secret_hash)))
+
+    # -- audit ------------------------------------------------------------------------------------
+    def record_audit(
+        self,
+        *,
+        at: datetime,
+        actor_member: str | None,
+        actor_key_id: str | None,
+        action: str,
+        target: str | None,
+        remote_addr: str | None,
+        detail: dict[str, object],
+    ) -> None:
+        values = {
+            "at": at,
+            "actor_member": actor_member,
+            "actor_key_id": actor_key_id,
+            "action": action,
+            "target": target,
+            "remote_addr": remote_addr,
+            "detail": to_json(detail),
+        }
+        with self._write() as connection:
+            insert_audit(connection, values)
+
+    def list_audit(self, limit: int = 100, before_id: int | None = None) -> list[AuditEntry]:
+        statement = select(t.audit_log).order_by(t.audit_log.c.id.desc()).limit(limit)
+        if before_id is not None:
+            statement = statement.where(t.audit_log.c.id < before_id)
+        with self._read() as connection:
+            return [audit_from_row(row) for row in connection.execute(statement)]
+
+    # -- feed sources -----------------------------------------------------------------------------
+    def add_feed(self, member_code: str, url: str, interval_seconds: int, now: datetime) -> FeedSource:
+        values = {
+            "member_code": member_code,
+            "url": url,
+            "interval_seconds": interval_seconds,
+            "next_poll_at": now,  # a new feed is due at once
+            "consecutive_errors": 0,
+            "enabled": True,
+        }
+        with self._write() as connection:
+            require_member(connection, member_code)
+            feed_id = connection.execute(
+                insert(t.feeds).values(**values).returning(t.feeds.c.id)
+            ).scalar_one()
+            row = connection.execute(select(t.feeds).where(t.feeds.c.id == feed_id)).one()
+        return feed_from_row(row)
+
+    def list_feeds(self, member_code: str | None = None) -> list[FeedSource]:
+        statement = select(t.feeds).order_by(t.feeds.c.id)
+        if member_code is not None:
+            statement = statement.where(t.feeds.c.member_code == member_code)
+        with self._read() as connection:
+            return [feed_from_row(row) for row in connection.execute(statement)]
+
+    def get_feed(self, feed_id: int) -> FeedSource | None:
+        with self._read() as connection:
+            row = connection.execute(select(t.feeds).where(t.feeds.c.id == feed_id)).first()
+        return feed_from_row(row) if row is not None else None
+
+    def due_feeds(self, now: datetime) -> list[FeedSource]:
+        statement = (
+            select(t.feeds)
+            .where(t.feeds.c.enabled.is_(True), t.feeds.c.next_poll_at <= now)
+            .order_by(t.feeds.c.next_poll_at, t.feeds.c.id)
+        )
+        with self._read() as connection:
+            return [feed_from_row(row) for row in connection.execute(statement)]
+
+    def update_feed_state(
+        self,
+        feed_id: int,
+        *,
+        etag: str | None,
+        last_modified: str | None,
+        next_poll_at: datetime,
+        consecutive_errors: int,
+        last_error: str | None,
+        last_polled_at: datetime,
+    ) -> None:
+        statement = (
+            update(t.feeds)
+            .where(t.feeds.c.id == feed_id)
+            .values(
+                etag=etag,
+                last_modified=last_modified,
+                next_poll_at=next_poll_at,
+                consecutive_errors=consecutive_errors,
+                last_error=last_error,
+                last_polled_at=last_polled_at,
+            )
+        )
+        with self._write() as connection:
+            if connection.execute(statement).rowcount == 0:
+                raise TabadolError(ErrorCode.FEED_NOT_FOUND, feed_id=feed_id)
+
+    def remove_feed(self, feed_id: int) -> bool:
+        with self._write() as connection:
+            return connection.execute(t.feeds.delete().where(t.feeds.c.id == feed_id)).rowcount > 0

@@ -1,0 +1,91 @@
+"""SQLite backend: the embedded default (one file, no server).
+
+Durability and concurrency settings, applied to every connection:
+- WAL journal: readers never block the writer nor each other.
+- synchronous=FULL: a commit is fsynced before it returns, so an acknowledged item survives a crash,
+  SIGKILL or power loss (NORMAL could lose the last commits on power loss in WAL mode).
+- foreign_keys=ON: SQLite does not enforce them otherwise.
+- busy_timeout: another process holding the write lock makes us wait, not fail at once.
+
+One writer: a process-wide lock serialises write transactions, which begin with BEGIN IMMEDIATE so
+the database write lock is taken before anything is read (no deadlock-prone lock upgrades between
+processes sharing the file). Reads run concurrently in deferred transactions.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import make_url
+
+from tabadol.errors import ErrorCode, TabadolError
+from tabadol.storage.sql import SqlStorage
+
+BUSY_TIMEOUT_MS = 30_000
+_WRITE_OPTION = "tabadol_write"
+_PRAGMAS = (
+    # First, so that switching to WAL waits for another process's lock instead of failing.
+    f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}",
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA synchronous=FULL",
+    "PRAGMA foreign_keys=ON",
+)
+
+
+def sqlite_path(database_url: str) -> Path:
+    """The file behind sqlite:///PATH; in-memory databases are refused (each connection would get its own)."""
+    database = make_url(database_url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        raise TabadolError(
+            ErrorCode.CONFIG_INVALID,
+            setting="TABADOL_DATABASE_URL",
+            reason="SQLite needs a file: sqlite:///PATH/TO/tabadol.sqlite3",
+        )
+    return Path(database)
+
+
+def _create_engine(path: Path) -> Engine:
+    engine = create_engine(
+        f"sqlite:///{path}", connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000}
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
+        # Take transaction control from the driver, so BEGIN (IMMEDIATE) and SAVEPOINT are ours.
+        dbapi_connection.isolation_level = None
+        for pragma in _PRAGMAS:
+            dbapi_connection.execute(pragma)
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        write = connection.get_execution_options().get(_WRITE_OPTION, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+    return engine
+
+
+class SQLiteStorage(SqlStorage):
+    def __init__(self, database_url: str) -> None:
+        path = sqlite_path(database_url)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise TabadolError(
+                ErrorCode.STORAGE_UNAVAILABLE, reason=f"cannot create {path.parent}: {exc}"
+            ) from exc
+        self.path = path
+        self._writer = threading.Lock()
+        super().__init__(_create_engine(path))
+
+    @contextmanager
+    def _write_transaction(self) -> Iterator[Connection]:
+        with self._writer, self._engine.connect() as connection:
+            connection = connection.execution_options(**{_WRITE_OPTION: True})
+            with connection.begin():
+                yield connection
