@@ -1,0 +1,1 @@
+"""Delivery: turning stored items into the documents subscribers receive (renderers per format)."""

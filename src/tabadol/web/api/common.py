@@ -1,0 +1,28 @@
+"""Small helpers shared by the routers: absolute URLs and per-request member lookups."""
+
+from __future__ import annotations
+
+from fastapi import Request
+
+from tabadol.hub import Hub
+from tabadol.types import MemberInfo
+
+API_PREFIX = "/api/v1"
+
+
+def base_url(request: Request) -> str:
+    """Scheme and host the client used, so links in documents point back to this server."""
+    return str(request.base_url).rstrip("/")
+
+
+class MemberLookup:
+    """Members named by the items of one response, each read once (a page often repeats a member)."""
+
+    def __init__(self, hub: Hub) -> None:
+        self._hub = hub
+        self._members: dict[str, MemberInfo | None] = {}
+
+    def get(self, code: str) -> MemberInfo | None:
+        if code not in self._members:
+            self._members[code] = self._hub.storage.get_member(code)
+        return self._members[code]

@@ -1,0 +1,82 @@
+"""One JSON shape for every error the API returns: `{"error": {code, number, message, detail}}`.
+
+TabadolErrors carry their own code and status. Framework errors (unknown route, wrong method,
+parameter validation) and unexpected exceptions are translated into the same shape here, so a
+client never has to parse two kinds of error body, and no traceback ever reaches a client.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from tabadol.errors import ErrorCode, TabadolError
+
+log = logging.getLogger("tabadol.web")
+
+# The catalogue has no code for a wrong HTTP method; this mirrors its shape until it gains one.
+METHOD_NOT_ALLOWED_CODE = "method_not_allowed"
+METHOD_NOT_ALLOWED_NUMBER = "E310"
+# Request parts whose validation failures are the client's query, not its body.
+_PARAMETER_LOCATIONS = frozenset({"query", "path", "header", "cookie"})
+
+
+def error_response(error: TabadolError, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(error.to_json(), status_code=error.http_status, headers=headers)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(TabadolError, _on_tabadol_error)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, _on_validation_error)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, _on_http_exception)  # type: ignore[arg-type]
+    app.add_exception_handler(Exception, _on_unexpected)
+
+
+async def _on_tabadol_error(request: Request, exc: TabadolError) -> JSONResponse:
+    return error_response(exc)
+
+
+async def _on_validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+    return error_response(validation_error(exc.errors()))
+
+
+def validation_error(errors: Any) -> TabadolError:
+    """The first problem FastAPI found, as INVALID_QUERY (parameters) or MALFORMED_JSON (body)."""
+    first = next(iter(errors), None) or {}
+    location = tuple(str(part) for part in first.get("loc", ()))
+    reason = str(first.get("msg", "invalid value"))
+    where = location[0] if location else "body"
+    field_path = ".".join(location[1:])
+    if where in _PARAMETER_LOCATIONS:
+        return TabadolError(ErrorCode.INVALID_QUERY, param=field_path or where, reason=reason)
+    detail = f"'{field_path}': {reason}" if field_path else reason
+    return TabadolError(ErrorCode.MALFORMED_JSON, reason=detail)
+
+
+async def _on_http_exception(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    headers = dict(exc.headers) if exc.headers else None
+    if exc.status_code == 404:
+        return error_response(TabadolError(ErrorCode.NOT_FOUND, path=request.url.path), headers)
+    if exc.status_code == 405:
+        body = {
+            "error": {
+                "code": METHOD_NOT_ALLOWED_CODE,
+                "number": METHOD_NOT_ALLOWED_NUMBER,
+                "message": f"Method {request.method} is not allowed on {request.url.path}.",
+                "detail": {"method": request.method, "path": request.url.path},
+            }
+        }
+        return JSONResponse(body, status_code=405, headers=headers)
+    log.warning("unmapped HTTP error %s on %s %s", exc.status_code, request.method, request.url.path)
+    return error_response(TabadolError(ErrorCode.INTERNAL), headers)
+
+
+async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+    # Logged in full for operators; the client learns only that nothing was applied.
+    log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+    return error_response(TabadolError(ErrorCode.INTERNAL))
