@@ -1,0 +1,614 @@
+"""The `tabadol` command line: run the hub, manage members and keys, ingest, export, back up.
+
+Settings come from TABADOL_* environment variables (tabadol.config); `--database URL` overrides
+TABADOL_DATABASE_URL for one command. Every hub error is printed as `E<number> <code>: <message>`
+on stderr (the same table the API answers from) and the command exits non-zero.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from tabadol.config import Settings
+from tabadol.errors import ErrorCode, TabadolError
+from tabadol.hub import OPERATOR, Hub, create_hub
+from tabadol.serialize import format_datetime, parse_datetime, to_jsonable
+from tabadol.storage.base import IngestRequest
+from tabadol.types import Decision, Role, utc_now
+
+app = typer.Typer(help="tabadol: a multilingual news-exchange hub for news agencies.", no_args_is_help=True)
+agency_app = typer.Typer(help="Members (agencies) and their API keys.", no_args_is_help=True)
+feed_app = typer.Typer(help="Feeds the hub polls for members.", no_args_is_help=True)
+app.add_typer(agency_app, name="agency")
+app.add_typer(feed_app, name="feed")
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+# Files are stored in commits of this many payloads: few fsyncs, yet bounded memory.
+INGEST_BATCH = 500
+# Below this many files a progress bar is more noise than help.
+PROGRESS_THRESHOLD = 50
+# The hub's working languages besides English, each with its own --name-<tag> option.
+NAME_OPTION_LANGUAGES = ("fa", "ar", "ru", "az", "kk", "tk", "tr")
+
+
+@dataclass
+class CliState:
+    database_url: str | None = None
+
+
+# -- plumbing -----------------------------------------------------------------------------------
+def settings_for(ctx: typer.Context) -> Settings:
+    settings = Settings.from_env()
+    state = ctx.find_object(CliState)
+    if state is not None and state.database_url:
+        settings = settings.with_(database_url=state.database_url)
+    return settings
+
+
+def fail(error: TabadolError) -> typer.Exit:
+    err.print(f"E{error.code.number} {error.code.slug}: {error.message}", markup=False)
+    return typer.Exit(code=1)
+
+
+@contextmanager
+def reported_errors() -> Iterator[None]:
+    """Hub errors become one stderr line and a non-zero exit, never a traceback."""
+    try:
+        yield
+    except TabadolError as error:
+        raise fail(error) from None
+
+
+@contextmanager
+def open_hub(ctx: typer.Context, migrate: bool = True) -> Iterator[Hub]:
+    with reported_errors():
+        hub = create_hub(settings_for(ctx), migrate=migrate)
+        try:
+            yield hub
+        finally:
+            hub.close()
+
+
+def print_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+    """A table on a terminal; tab-separated lines when piped, so scripts can cut and grep them."""
+    if out.is_terminal:
+        table = Table(*headers)
+        for row in rows:
+            table.add_row(*row)
+        out.print(table)
+        return
+    for line in (headers, *rows):
+        sys.stdout.write("\t".join(cell.replace("\t", " ").replace("\n", " ") for cell in line) + "\n")
+
+
+def emit_json(value: Any) -> None:
+    sys.stdout.write(json.dumps(to_jsonable(value), ensure_ascii=False, indent=2) + "\n")
+
+
+@app.callback()
+def main_options(
+    ctx: typer.Context,
+    database: Annotated[
+        str | None, typer.Option("--database", help="Database URL; overrides TABADOL_DATABASE_URL.")
+    ] = None,
+) -> None:
+    ctx.obj = CliState(database_url=database)
+
+
+# -- serve, migrate, audit ----------------------------------------------------------------------
+@app.command()
+def serve(
+    ctx: typer.Context,
+    host: Annotated[str | None, typer.Option(help="Interface to listen on (default TABADOL_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default TABADOL_PORT).")] = None,
+) -> None:
+    """Run the web API (and, unless disabled, feed polling and the drop-folder watcher)."""
+    from tabadol.web.server import serve as serve_web
+
+    with open_hub(ctx) as hub:
+        serve_web(hub, host or hub.settings.host, port or hub.settings.port)
+
+
+@app.command()
+def migrate(ctx: typer.Context) -> None:
+    """Bring the database schema to the newest version."""
+    with open_hub(ctx, migrate=False) as hub:
+        applied = hub.storage.migrate()
+        version = hub.storage.schema_version()
+    if applied:
+        out.print(f"Applied migrations {', '.join(map(str, applied))}; schema version {version}.")
+    else:
+        out.print(f"Schema is up to date (version {version}).")
+
+
+@app.command()
+def audit(
+    ctx: typer.Context,
+    limit: Annotated[int, typer.Option(min=1, help="How many entries, newest first.")] = 50,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON instead of a table.")] = False,
+) -> None:
+    """Show the audit log, newest first."""
+    with open_hub(ctx) as hub:
+        entries = hub.storage.list_audit(limit=limit)
+    if as_json:
+        emit_json(entries)
+        return
+    rows = []
+    for entry in entries:
+        actor = entry.actor_member or "operator"
+        if entry.actor_key_id:
+            actor += f" ({entry.actor_key_id})"
+        detail = json.dumps(to_jsonable(entry.detail), ensure_ascii=False)
+        rows.append(
+            [str(entry.id), format_datetime(entry.at), actor, entry.action, entry.target or "", detail]
+        )
+    print_table(["id", "at", "actor", "action", "target", "detail"], rows)
+
+
+# -- agencies and keys --------------------------------------------------------------------------
+def collect_names(
+    english: str | None, per_language: dict[str, str | None], pairs: Sequence[str]
+) -> dict[str, str]:
+    """--name (English), --name-fa etc., and --names 'fa=...,ru=...' merged into one table."""
+    names: dict[str, str] = {}
+    if english:
+        names["en"] = english
+    names.update({tag: value for tag, value in per_language.items() if value})
+    for chunk in pairs:
+        for pair in chunk.split(","):
+            if not pair.strip():
+                continue
+            tag, sep, value = pair.partition("=")
+            if not sep or not tag.strip() or not value.strip():
+                raise TabadolError(ErrorCode.INVALID_MEMBER, reason=f"--names entry {pair!r} is not TAG=NAME")
+            names[tag.strip()] = value.strip()
+    return names
+
+
+@agency_app.command("add")
+def agency_add(
+    ctx: typer.Context,
+    code: Annotated[str, typer.Argument(help="Short lowercase code, e.g. irna.")],
+    country: Annotated[str, typer.Option(help="ISO 3166-1 alpha-2 country code.")],
+    language: Annotated[list[str], typer.Option(help="Working language (BCP-47); repeat for several.")],
+    name: Annotated[str | None, typer.Option(help="Name in English.")] = None,
+    names: Annotated[list[str] | None, typer.Option(help="More names: 'fa=...,ru=...'.")] = None,
+    name_fa: Annotated[str | None, typer.Option(help="Name in Persian.")] = None,
+    name_ar: Annotated[str | None, typer.Option(help="Name in Arabic.")] = None,
+    name_ru: Annotated[str | None, typer.Option(help="Name in Russian.")] = None,
+    name_az: Annotated[str | None, typer.Option(help="Name in Azerbaijani.")] = None,
+    name_kk: Annotated[str | None, typer.Option(help="Name in Kazakh.")] = None,
+    name_tk: Annotated[str | None, typer.Option(help="Name in Turkmen.")] = None,
+    name_tr: Annotated[str | None, typer.Option(help="Name in Turkish.")] = None,
+) -> None:
+    """Add a member agency."""
+    per_language = dict(
+        zip(
+            NAME_OPTION_LANGUAGES,
+            (name_fa, name_ar, name_ru, name_az, name_kk, name_tk, name_tr),
+            strict=True,
+        )
+    )
+    with open_hub(ctx) as hub:
+        member = hub.add_member(code, collect_names(name, per_language, names or []), country, language)
+    out.print(
+        f"Added member {member.code} ({member.name()}), {member.country}, {', '.join(member.languages)}."
+    )
+
+
+@agency_app.command("list")
+def agency_list(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON instead of a table.")] = False,
+) -> None:
+    """List member agencies."""
+    with open_hub(ctx) as hub:
+        members = hub.storage.list_members()
+    if as_json:
+        emit_json(members)
+        return
+    rows = [
+        [
+            member.code,
+            member.name(),
+            member.country,
+            ",".join(member.languages),
+            str(len(member.names)),
+            "yes" if member.active else "no",
+        ]
+        for member in members
+    ]
+    print_table(["code", "name", "country", "languages", "names", "active"], rows)
+
+
+@agency_app.command("key")
+def agency_key(
+    ctx: typer.Context,
+    code: Annotated[str, typer.Argument(help="The member the key acts for.")],
+    role: Annotated[Role, typer.Option(help="What the key may do.")] = Role.EDITOR,
+    label: Annotated[str, typer.Option(help="A note saying who holds the key.")] = "",
+) -> None:
+    """Issue an API key. The token is printed once and cannot be shown again."""
+    with open_hub(ctx) as hub:
+        key, token = hub.issue_key(code, role, label)
+    sys.stdout.write(token + "\n")
+    err.print(
+        f"Key {key.key_id} ({key.role.value}) for {key.member_code}. Store the token above now: "
+        "only its hash is kept, so it cannot be shown again.",
+        markup=False,
+    )
+
+
+@agency_app.command("keys")
+def agency_keys(
+    ctx: typer.Context,
+    code: Annotated[str, typer.Argument(help="The member whose keys to list.")],
+    as_json: Annotated[bool, typer.Option("--json", help="JSON instead of a table.")] = False,
+) -> None:
+    """List a member's API keys (never their secrets)."""
+    with open_hub(ctx) as hub:
+        hub.get_member(code)
+        keys = hub.storage.list_api_keys(code)
+    if as_json:
+        emit_json(keys)
+        return
+    rows = [
+        [
+            key.key_id,
+            key.role.value,
+            key.label,
+            format_datetime(key.created_at),
+            format_datetime(key.last_used_at) if key.last_used_at else "",
+            format_datetime(key.revoked_at) if key.revoked_at else "",
+        ]
+        for key in keys
+    ]
+    print_table(["key id", "role", "label", "created", "last used", "revoked"], rows)
+
+
+@agency_app.command("revoke")
+def agency_revoke(
+    ctx: typer.Context, key_id: Annotated[str, typer.Argument(help="The key id to revoke.")]
+) -> None:
+    """Revoke an API key at once."""
+    with open_hub(ctx) as hub:
+        revoked = hub.revoke_key(key_id)
+    if not revoked:
+        err.print(f"No live key {key_id}: it is unknown or already revoked.", markup=False)
+        raise typer.Exit(code=1)
+    out.print(f"Revoked key {key_id}.")
+
+
+# -- ingest -------------------------------------------------------------------------------------
+@dataclass
+class IngestTally:
+    decisions: Counter[Decision] = field(default_factory=Counter)
+    files: int = 0
+    failures: list[tuple[Path, TabadolError]] = field(default_factory=list)
+
+    def summary(self) -> str:
+        return (
+            f"{self.files} files: {self.decisions[Decision.NEW_ITEM]} new, "
+            f"{self.decisions[Decision.NEW_VERSION]} versions, "
+            f"{self.decisions[Decision.DUPLICATE]} duplicates, "
+            f"{self.decisions[Decision.KILL]} kills, {len(self.failures)} errors."
+        )
+
+
+def payload_files(paths: Sequence[Path]) -> list[Path]:
+    """Files as given, directories walked recursively; hidden files and folders are skipped."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found.extend(
+                sorted(
+                    p
+                    for p in path.rglob("*")
+                    if p.is_file() and not any(part.startswith(".") for part in p.relative_to(path).parts)
+                )
+            )
+        else:
+            found.append(path)
+    return found
+
+
+class FileIngester:
+    """Prepares one payload per file and stores them in batches (one commit per batch)."""
+
+    def __init__(self, hub: Hub, member_code: str, content_type: str | None, guid: str | None) -> None:
+        self.hub = hub
+        self.member_code = member_code
+        self.content_type = content_type
+        self.guid = guid
+        self.tally = IngestTally()
+        self._pending: list[tuple[Path, IngestRequest]] = []
+
+    def add(self, path: Path) -> None:
+        self.tally.files += 1
+        try:
+            data = path.read_bytes()
+        except OSError as error:
+            self._failed(path, TabadolError(ErrorCode.FETCH_FAILED, url=str(path), reason=error.strerror))
+            return
+        try:
+            request = self.hub.prepare_payload(
+                self.member_code, data, self.content_type, via="cli", guid=self.guid, limit_items=False
+            )
+        except TabadolError as error:
+            self._failed(path, error)
+            return
+        self._pending.append((path, request))
+        if len(self._pending) >= INGEST_BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self._pending:
+            return
+        batch, self._pending = self._pending, []
+        results = self.hub.storage.ingest_many([request for _, request in batch])
+        for (path, _), result in zip(batch, results, strict=True):
+            if isinstance(result, TabadolError):
+                self._failed(path, result)
+            else:
+                self.tally.decisions.update(outcome.decision for outcome in result.outcomes)
+
+    def _failed(self, path: Path, error: TabadolError) -> None:
+        self.tally.failures.append((path, error))
+        err.print(f"{path}: E{error.code.number} {error.code.slug}: {error.message}", markup=False)
+
+
+@app.command()
+def ingest(
+    ctx: typer.Context,
+    paths: Annotated[list[Path], typer.Argument(help="Files and directories (walked recursively).")],
+    agency: Annotated[str, typer.Option(help="The member the files are from.")],
+    content_type: Annotated[
+        str | None, typer.Option(help="Content-Type of every file (default: recognised from the bytes).")
+    ] = None,
+    guid: Annotated[str | None, typer.Option(help="Identifier for the item of a single file.")] = None,
+) -> None:
+    """Ingest wire files for a member: each file is one payload, exactly as a push would be."""
+    files = payload_files(paths)
+    if guid and len(files) != 1:
+        err.print("--guid names one item, so it needs exactly one file.", markup=False)
+        raise typer.Exit(code=2)
+    with open_hub(ctx) as hub:
+        hub.get_member(agency)
+        ingester = FileIngester(hub, agency, content_type, guid)
+        with _progress(len(files)) as progress:
+            task = progress.add_task("Ingesting", total=len(files))
+            for path in files:
+                ingester.add(path)
+                progress.advance(task)
+            ingester.flush()
+    out.print(ingester.tally.summary())
+    if ingester.tally.failures:
+        raise typer.Exit(code=1)
+
+
+def _progress(total: int) -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+        disable=total < PROGRESS_THRESHOLD,
+    )
+
+
+# -- export, backup, restore --------------------------------------------------------------------
+def parse_since(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        return parse_datetime(value)
+    except ValueError:
+        raise TabadolError(
+            ErrorCode.INVALID_QUERY, param="since", reason=f"{value!r} is not an ISO 8601 time"
+        ) from None
+
+
+@app.command()
+def export(
+    ctx: typer.Context,
+    member: Annotated[str | None, typer.Option(help="Only this member's items.")] = None,
+    since: Annotated[
+        str | None, typer.Option(help="Only items received at or after this ISO 8601 time.")
+    ] = None,
+) -> None:
+    """Every item as JSON Lines on stdout (embargoed ones included), in the hub's change order."""
+    from tabadol.export import ExportFilter, export_items
+
+    with open_hub(ctx) as hub:
+        selection = ExportFilter(member_code=member, since=parse_since(since))
+        try:
+            export_items(hub, sys.stdout, selection)
+            sys.stdout.flush()
+        except BrokenPipeError:
+            # `tabadol export | head` closes the pipe early: the reader has what it wanted. Point stdout
+            # at /dev/null so the interpreter's final flush does not fail a second time.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
+@app.command()
+def backup(
+    ctx: typer.Context, file: Annotated[Path, typer.Argument(help="Backup file to write (.jsonl.gz).")]
+) -> None:
+    """Write a portable backup (any backend can restore it)."""
+    from tabadol.backup import write_backup
+
+    with open_hub(ctx) as hub:
+        summary = write_backup(hub, file)
+    out.print(
+        f"Wrote {summary.path}: " + ", ".join(f"{n} {kind}" for kind, n in summary.counts.items()) + "."
+    )
+    if hub.settings.is_sqlite:
+        err.print(
+            "Note: for SQLite, a byte-for-byte hot copy is also possible with sqlite3's `.backup` command.",
+            markup=False,
+        )
+
+
+@app.command()
+def restore(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="Backup file written by `tabadol backup`.")],
+    force: Annotated[bool, typer.Option(help="Restore into a store that already holds data.")] = False,
+) -> None:
+    """Restore a backup into an empty store (every original is checked against its SHA-256)."""
+    from tabadol.backup import restore_backup
+
+    with open_hub(ctx) as hub:
+        summary = restore_backup(hub, file, force=force)
+    restored = ", ".join(f"{n} {kind}" for kind, n in summary.counts.items())
+    skipped = ", ".join(f"{n} {kind}" for kind, n in summary.skipped.items())
+    out.print(f"Restored {restored}." + (f" Already present and kept: {skipped}." if skipped else ""))
+
+
+# -- demo ---------------------------------------------------------------------------------------
+@app.command()
+def demo(
+    ctx: typer.Context,
+    reset: Annotated[bool, typer.Option(help="Delete the SQLite database first, then load afresh.")] = False,
+) -> None:
+    """Load the demo alliance: nine agencies, multilingual wires, and an admin key."""
+    from tabadol.demo import load_demo
+
+    if reset:
+        with reported_errors():
+            reset_sqlite_database(settings_for(ctx))
+    with open_hub(ctx) as hub:
+        report = load_demo(hub)
+    decisions = report.decisions
+    out.print(
+        f"Members added: {', '.join(report.members_added) or 'none (all present)'}. "
+        f"Items: {decisions[Decision.NEW_ITEM]} new, {report.wires_skipped} already loaded."
+    )
+    key_state = "existing" if report.admin_key_reused else "new"
+    out.print(f"Admin API key ({key_state}, also in {report.admin_key_file}):", markup=False)
+    sys.stdout.write(report.admin_token + "\n")
+
+
+def reset_sqlite_database(settings: Settings) -> None:
+    """Only SQLite: a PostgreSQL database is the operator's to drop, never the demo's."""
+    if not settings.is_sqlite:
+        raise TabadolError(
+            ErrorCode.CONFIG_INVALID,
+            setting="--reset",
+            reason="only a SQLite database can be reset by the demo; drop and recreate PostgreSQL yourself",
+        )
+    database = Path(settings.database_url.split(":///", 1)[-1])
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{database}{suffix}").unlink(missing_ok=True)
+
+
+# -- feeds and the drop folder ------------------------------------------------------------------
+@feed_app.command("add")
+def feed_add(
+    ctx: typer.Context,
+    code: Annotated[str, typer.Argument(help="The member whose feed this is.")],
+    url: Annotated[str, typer.Argument(help="Feed URL (RSS, Atom, JSON Feed, ninjs...).")],
+    every: Annotated[int | None, typer.Option(min=30, help="Seconds between polls.")] = None,
+) -> None:
+    """Register a feed for the hub to poll."""
+    from tabadol.ingest.transports.netguard import check_public_url
+
+    with open_hub(ctx) as hub:
+        hub.get_member(code)
+        check_public_url(url, allow_private=hub.settings.allow_private_feed_urls)
+        interval = every or hub.settings.feed_poll_default_seconds
+        feed = hub.storage.add_feed(code, url, interval, utc_now())
+        hub.audit(OPERATOR, "feed.add", str(feed.id), {"member": code, "url": url, "every": interval})
+    out.print(f"Feed {feed.id} for {code}: {url}, every {interval} s.")
+
+
+@feed_app.command("list")
+def feed_list(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON instead of a table.")] = False,
+) -> None:
+    """List polled feeds and their state."""
+    with open_hub(ctx) as hub:
+        feeds = hub.storage.list_feeds()
+    if as_json:
+        emit_json(feeds)
+        return
+    rows = [
+        [
+            str(feed.id),
+            feed.member_code,
+            feed.url,
+            str(feed.interval_seconds),
+            format_datetime(feed.next_poll_at),
+            str(feed.consecutive_errors),
+            feed.last_error or "",
+        ]
+        for feed in feeds
+    ]
+    print_table(["id", "member", "url", "every (s)", "next poll", "errors", "last error"], rows)
+
+
+@feed_app.command("poll")
+def feed_poll(ctx: typer.Context) -> None:
+    """Poll every due feed once and print what each gave."""
+    from tabadol.ingest.transports.pull import poll_due_feeds
+
+    with open_hub(ctx) as hub:
+        results = poll_due_feeds(hub)
+    for result in results:
+        sys.stdout.write(json.dumps(to_jsonable(result), ensure_ascii=False) + "\n")
+    if not results:
+        err.print("No feed is due.", markup=False)
+
+
+@app.command()
+def watch(
+    ctx: typer.Context,
+    drop_dir: Annotated[Path | None, typer.Option(help="Folder to watch (default TABADOL_DROP_DIR).")] = None,
+    once: Annotated[bool, typer.Option(help="Scan once and exit.")] = False,
+) -> None:
+    """Watch the drop folder: files in <drop dir>/<member code>/ are ingested for that member."""
+    from tabadol.ingest.transports.folder import scan_drop_folder
+
+    with open_hub(ctx) as hub:
+        folder = drop_dir or hub.settings.drop_dir
+        if folder is None:
+            raise fail(
+                TabadolError(
+                    ErrorCode.CONFIG_INVALID, setting="TABADOL_DROP_DIR", reason="no drop folder set"
+                )
+            )
+        err.print(f"Watching {folder} (Ctrl-C to stop).", markup=False)
+        try:
+            while True:
+                for result in scan_drop_folder(hub, folder):
+                    sys.stdout.write(json.dumps(to_jsonable(result), ensure_ascii=False) + "\n")
+                sys.stdout.flush()
+                if once:
+                    return
+                time.sleep(hub.settings.drop_poll_seconds)
+        except KeyboardInterrupt:
+            err.print("Stopped.", markup=False)
+
+
+def main() -> None:
+    app(prog_name="tabadol")
