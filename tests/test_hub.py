@@ -13,7 +13,9 @@ from tabadol.hub import OPERATOR, Hub
 from tabadol.types import Decision, Principal, PubStatus, Role, utc_now
 
 
-def ninjs(uri: str, headline: str = "Caspian ferry line opens", body: str = "Aktau to Baku.", **extra: object) -> bytes:
+def ninjs(
+    uri: str, headline: str = "Caspian ferry line opens", body: str = "Aktau to Baku.", **extra: object
+) -> bytes:
     doc: dict[str, object] = {
         "uri": uri,
         "type": "text",
@@ -37,7 +39,13 @@ def editor(hub: Hub, code: str) -> Principal:
 
 @pytest.mark.parametrize(
     ("code", "country", "languages"),
-    [("IRNA", "IR", ["fa"]), ("x", "IR", ["fa"]), ("irna", "IRN", ["fa"]), ("irna", "IR", ["farsi"]), ("irna", "IR", [])],
+    [
+        ("IRNA", "IR", ["fa"]),
+        ("x", "IR", ["fa"]),
+        ("irna", "IRN", ["fa"]),
+        ("irna", "IR", ["farsi"]),
+        ("irna", "IR", []),
+    ],
 )
 def test_member_validation(hub: Hub, code: str, country: str, languages: list[str]) -> None:
     with pytest.raises(TabadolError) as caught:
@@ -46,7 +54,9 @@ def test_member_validation(hub: Hub, code: str, country: str, languages: list[st
 
 
 def test_member_is_normalised_and_unique(hub: Hub) -> None:
-    member = hub.add_member("kazinform", {"kk": "Қазақпарат", "EN": "Kazinform"}, "kz", ["KK", "kk-latn", "ru"])
+    member = hub.add_member(
+        "kazinform", {"kk": "Қазақпарат", "EN": "Kazinform"}, "kz", ["KK", "kk-latn", "ru"]
+    )
     assert member.country == "KZ"
     assert member.languages == ("kk", "kk-Latn", "ru")
     assert member.name("en") == "Kazinform"
@@ -112,7 +122,9 @@ def test_another_members_guid_cannot_be_versioned_or_killed(hub: Hub) -> None:
     report = hub.ingest_payload("irna", ninjs("urn:irna:3"), None, via="http", actor=irna_desk)
     item_id = report.outcomes[0].item_id
     with pytest.raises(TabadolError) as caught:
-        hub.ingest_payload("tass", ninjs("urn:irna:3", headline="Hijacked"), None, via="http", actor=tass_desk)
+        hub.ingest_payload(
+            "tass", ninjs("urn:irna:3", headline="Hijacked"), None, via="http", actor=tass_desk
+        )
     assert caught.value.code is ErrorCode.ITEM_OWNED_BY_OTHER_MEMBER
     with pytest.raises(TabadolError) as caught:
         hub.kill_item(item_id, tass_desk)
@@ -124,7 +136,9 @@ def test_another_members_guid_cannot_be_versioned_or_killed(hub: Hub) -> None:
 def test_kill_by_owner(hub: Hub) -> None:
     add_members(hub)
     desk = editor(hub, "irna")
-    item_id = hub.ingest_payload("irna", ninjs("urn:irna:4"), None, via="http", actor=desk).outcomes[0].item_id
+    item_id = (
+        hub.ingest_payload("irna", ninjs("urn:irna:4"), None, via="http", actor=desk).outcomes[0].item_id
+    )
     report = hub.kill_item(item_id, desk, reason="Wrong figures")
     assert report.outcomes[0].decision is Decision.KILL
     item = hub.readable_item(item_id)
@@ -162,7 +176,9 @@ def test_plain_text_is_identified_by_its_content(hub: Hub) -> None:
 
 def test_duplicate_guids_in_one_payload_are_refused(hub: Hub) -> None:
     add_members(hub)
-    twice = json.dumps([json.loads(ninjs("urn:irna:d")), json.loads(ninjs("urn:irna:d", headline="B"))]).encode()
+    twice = json.dumps(
+        [json.loads(ninjs("urn:irna:d")), json.loads(ninjs("urn:irna:d", headline="B"))]
+    ).encode()
     with pytest.raises(TabadolError) as caught:
         hub.ingest_payload("irna", twice, None, via="http")
     assert caught.value.code is ErrorCode.DUPLICATE_GUID_IN_PAYLOAD
@@ -179,7 +195,9 @@ def test_group_commit_under_concurrency(hub: Hub) -> None:
     def push(n: int) -> None:
         uri = "urn:tass:owned" if n == 7 else f"urn:irna:g{n}"
         try:
-            results[n] = hub.ingest_payload("irna", ninjs(uri), None, via="http", actor=irna_desk, group_commit=True)
+            results[n] = hub.ingest_payload(
+                "irna", ninjs(uri), None, via="http", actor=irna_desk, group_commit=True
+            )
         except TabadolError as exc:
             results[n] = exc
 
@@ -206,3 +224,15 @@ def test_embargoed_item_is_not_readable_until_its_time(hub: Hub) -> None:
     assert caught.value.code is ErrorCode.ITEM_NOT_FOUND
     assert hub.readable_item(item_id, now=until + timedelta(seconds=1)).id == item_id
     assert OPERATOR.is_admin
+
+
+def test_declared_language_fills_only_undeclared_items(hub: Hub) -> None:
+    add_members(hub)
+    text = "Паромная линия\n\nАктау и Баку связаны новой линией.".encode()
+    report = hub.ingest_payload("tass", text, "text/plain; charset=utf-8", via="cli", language="RU-ru")
+    assert hub.readable_item(report.outcomes[0].item_id).language == "ru-RU"
+    declared = hub.ingest_payload("irna", ninjs("urn:irna:lang"), None, via="http", language="fa")
+    assert hub.readable_item(declared.outcomes[0].item_id).language == "en"
+    with pytest.raises(TabadolError) as caught:
+        hub.ingest_payload("irna", b"Headline\n\nBody", "text/plain", via="http", language="not a tag")
+    assert caught.value.code is ErrorCode.INVALID_FIELD

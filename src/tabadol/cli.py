@@ -289,10 +289,7 @@ def agency_revoke(
 ) -> None:
     """Revoke an API key at once."""
     with open_hub(ctx) as hub:
-        revoked = hub.revoke_key(key_id)
-    if not revoked:
-        err.print(f"No live key {key_id}: it is unknown or already revoked.", markup=False)
-        raise typer.Exit(code=1)
+        hub.revoke_key(key_id)
     out.print(f"Revoked key {key_id}.")
 
 
@@ -332,8 +329,16 @@ def payload_files(paths: Sequence[Path]) -> list[Path]:
 class FileIngester:
     """Prepares one payload per file and stores them in batches (one commit per batch)."""
 
-    def __init__(self, hub: Hub, member_code: str, content_type: str | None, guid: str | None) -> None:
+    def __init__(
+        self,
+        hub: Hub,
+        member_code: str,
+        content_type: str | None,
+        guid: str | None,
+        language: str | None = None,
+    ) -> None:
         self.hub = hub
+        self.language = language
         self.member_code = member_code
         self.content_type = content_type
         self.guid = guid
@@ -349,7 +354,13 @@ class FileIngester:
             return
         try:
             request = self.hub.prepare_payload(
-                self.member_code, data, self.content_type, via="cli", guid=self.guid, limit_items=False
+                self.member_code,
+                data,
+                self.content_type,
+                via="cli",
+                guid=self.guid,
+                language=self.language,
+                limit_items=False,
             )
         except TabadolError as error:
             self._failed(path, error)
@@ -383,6 +394,9 @@ def ingest(
         str | None, typer.Option(help="Content-Type of every file (default: recognised from the bytes).")
     ] = None,
     guid: Annotated[str | None, typer.Option(help="Identifier for the item of a single file.")] = None,
+    language: Annotated[
+        str | None, typer.Option(help="BCP-47 language of items whose format declares none (plain text).")
+    ] = None,
 ) -> None:
     """Ingest wire files for a member: each file is one payload, exactly as a push would be."""
     files = payload_files(paths)
@@ -391,7 +405,7 @@ def ingest(
         raise typer.Exit(code=2)
     with open_hub(ctx) as hub:
         hub.get_member(agency)
-        ingester = FileIngester(hub, agency, content_type, guid)
+        ingester = FileIngester(hub, agency, content_type, guid, language)
         with _progress(len(files)) as progress:
             task = progress.add_task("Ingesting", total=len(files))
             for path in files:

@@ -52,6 +52,9 @@ class ErrorCode(enum.Enum):
     INVALID_QUERY = (307, 400, "Invalid query parameter '{param}': {reason}")
     INVALID_CURSOR = (308, 400, "The cursor is not valid; start again without it.")
     NOT_FOUND = (309, 404, "Nothing at {path}.")
+    METHOD_NOT_ALLOWED = (310, 405, "Method {method} is not allowed on {path}.")
+    INVALID_REQUEST_BODY = (311, 422, "The request body is not valid: {reason}")
+    KEY_NOT_FOUND = (312, 404, "No live API key '{key_id}': it is unknown or already revoked.")
     # 4xx: transports
     UNSAFE_URL = (401, 422, "The URL {url} is refused: {reason}")
     FETCH_FAILED = (402, 502, "Fetching {url} failed: {reason}")
@@ -60,6 +63,7 @@ class ErrorCode(enum.Enum):
     MIGRATION_FAILED = (502, 500, "Schema migration {version} failed: {reason}")
     BACKUP_INVALID = (503, 422, "The backup cannot be restored: {reason}")
     CONFIG_INVALID = (504, 500, "Invalid configuration {setting}: {reason}")
+    STORE_NOT_EMPTY = (505, 409, "The store already holds data; restore needs an empty store (or --force).")
     INTERNAL = (599, 500, "An internal error occurred; the request was not applied.")
 
     @property

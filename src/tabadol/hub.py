@@ -21,6 +21,7 @@ from tabadol import access
 from tabadol.config import Settings
 from tabadol.errors import ErrorCode, TabadolError
 from tabadol.ingest.formats import FormatRegistry, default_registry
+from tabadol.serialize import format_datetime
 from tabadol.storage import open_storage
 from tabadol.storage.base import IngestRequest, Storage
 from tabadol.types import (
@@ -42,6 +43,8 @@ MEMBER_CODE = re.compile(r"^[a-z][a-z0-9-]{1,31}$")
 COUNTRY_CODE = re.compile(r"^[A-Z]{2}$")
 # BCP-47, the subset the hub needs: language, optional script and region (fa, kk-Latn, en-GB, az-Latn-AZ)
 LANGUAGE_TAG = re.compile(r"^[a-z]{2,3}(-[A-Z][a-z]{3})?(-([A-Z]{2}|[0-9]{3}))?$")
+
+KILL_NOTE = "Killed: this item must not be used."
 
 OPERATOR = Principal(member_code=None, role=Role.ADMIN, key_id=None, remote_addr="local")
 
@@ -184,10 +187,10 @@ class Hub:
 
     def revoke_key(self, key_id: str, actor: Principal = OPERATOR) -> bool:
         self._require_admin(actor, "revoke keys")
-        revoked = self.storage.revoke_api_key(key_id, utc_now())
-        if revoked:
-            self.audit(actor, "key.revoke", key_id, {})
-        return revoked
+        if not self.storage.revoke_api_key(key_id, utc_now()):
+            raise TabadolError(ErrorCode.KEY_NOT_FOUND, key_id=key_id)
+        self.audit(actor, "key.revoke", key_id, {})
+        return True
 
     def authenticate(self, token: str, remote_addr: str | None = None) -> Principal:
         parts = access.split_token(token)
@@ -214,10 +217,15 @@ class Hub:
         via: str,
         actor: Principal = OPERATOR,
         guid: str | None = None,
+        language: str | None = None,
         limit_items: bool = True,
         received_at: datetime | None = None,
     ) -> IngestRequest:
-        """Check rights, parse and identify: everything before storage, with no side effect."""
+        """Check rights, parse and identify: everything before storage, with no side effect.
+
+        `language` is the sender's declaration outside the payload (HTTP Content-Language, the CLI's
+        --language): it applies to items whose format declares none (plain text), never overriding one.
+        """
         if not actor.can_write_for(member_code):
             raise TabadolError(ErrorCode.FORBIDDEN, action=f"push items for member '{member_code}'")
         self.get_member(member_code)
@@ -231,8 +239,12 @@ class Hub:
                 ErrorCode.TOO_MANY_ITEMS, count=len(items), limit=self.settings.max_items_per_payload
             )
         original_sha = sha256_hex(data)
+        declared = _declared_language(language)
         identified = tuple(
-            self._with_guid(item, member_code, original_sha, guid if len(items) == 1 else None, index)
+            _with_language(
+                self._with_guid(item, member_code, original_sha, guid if len(items) == 1 else None, index),
+                declared,
+            )
             for index, item in enumerate(items)
         )
         self._check_unique_guids(identified)
@@ -259,12 +271,20 @@ class Hub:
         via: str,
         actor: Principal = OPERATOR,
         guid: str | None = None,
+        language: str | None = None,
         limit_items: bool = True,
         group_commit: bool = False,
     ) -> IngestReport:
         """Parse, decide and store one payload. Returns only after a durable commit."""
         request = self.prepare_payload(
-            member_code, data, content_type, via=via, actor=actor, guid=guid, limit_items=limit_items
+            member_code,
+            data,
+            content_type,
+            via=via,
+            actor=actor,
+            guid=guid,
+            language=language,
+            limit_items=limit_items,
         )
         if group_commit:
             return self.committer.submit(request)
@@ -277,16 +297,20 @@ class Hub:
             raise TabadolError(ErrorCode.ITEM_NOT_FOUND, item_id=item_id)
         if not actor.can_write_for(item.member_code):
             raise TabadolError(ErrorCode.ITEM_OWNED_BY_OTHER_MEMBER, guid=item.guid, owner=item.member_code)
-        notice = {
+        # The note is the body too: it is what a subscriber's desk sees in place of the killed text.
+        note = reason.strip() or KILL_NOTE
+        notice: dict[str, object] = {
             "uri": item.guid,
             "type": "text",
             "pubStatus": "canceled",
-            "headline": item.headline,
-            "language": item.language,
-            "versioncreated": utc_now().isoformat().replace("+00:00", "Z"),
-            "ednote": reason or "Killed: this item must not be used.",
+            "headlines": [{"role": "main", "value": item.headline}],
+            "bodies": [{"role": "main", "contentType": "text/plain", "value": note}],
+            "edNote": note,
+            "versionCreated": format_datetime(utc_now()),
         }
-        data = json.dumps({k: v for k, v in notice.items() if v is not None}, ensure_ascii=False).encode()
+        if item.language:
+            notice["language"] = item.language
+        data = json.dumps(notice, ensure_ascii=False).encode("utf-8")
         return self.ingest_payload(
             item.member_code, data, "application/ninjs+json", via="api-kill", actor=actor
         )
@@ -344,6 +368,26 @@ class Hub:
             if item.guid in seen:
                 raise TabadolError(ErrorCode.DUPLICATE_GUID_IN_PAYLOAD, guid=item.guid)
             seen.add(item.guid)
+
+
+def _declared_language(language: str | None) -> str | None:
+    """The first tag of a Content-Language value, validated; a bad declaration is refused clearly."""
+    if language is None or not language.strip():
+        return None
+    tag = normalise_language_tag(language.split(",")[0].strip())
+    if not LANGUAGE_TAG.match(tag):
+        raise TabadolError(
+            ErrorCode.INVALID_FIELD, position=1, field="language", reason=f"{language!r} is not BCP-47"
+        )
+    return tag
+
+
+def _with_language(item: ParsedItem, language: str | None) -> ParsedItem:
+    from dataclasses import replace
+
+    if language is None or item.language:
+        return item
+    return replace(item, language=language)
 
 
 def _replace_query(query: ItemQuery, **changes: object) -> ItemQuery:

@@ -10,6 +10,7 @@ import dataclasses
 import enum
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from pathlib import PurePath
 from typing import Any
 
 from tabadol.types import ParsedItem, PubStatus, Subject
@@ -29,11 +30,13 @@ def parse_datetime(value: str) -> datetime:
 
 
 def to_jsonable(value: Any) -> Any:
-    """Dataclasses, datetimes, enums, mappings and sequences -> plain JSON values."""
+    """Dataclasses, datetimes, enums, paths, mappings and sequences -> plain JSON values."""
     if isinstance(value, datetime):
         return format_datetime(value)
     if isinstance(value, enum.Enum):
         return value.value
+    if isinstance(value, PurePath):
+        return str(value)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, Mapping):

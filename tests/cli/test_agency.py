@@ -110,7 +110,7 @@ def test_revoked_key_no_longer_authenticates(run_cli: RunCli, hub: Hub) -> None:
 
     again = run_cli("agency", "revoke", key_id)
     assert again.exit_code == 1
-    assert "unknown or already revoked" in again.stderr
+    assert "E312 key_not_found" in again.stderr
 
 
 def test_key_for_an_unknown_member_is_member_not_found(run_cli: RunCli) -> None:

@@ -156,3 +156,14 @@ def test_missing_file_is_reported_and_the_rest_goes_on(
     assert result.exit_code == 1
     assert str(missing) in result.stderr
     assert hub.storage.count_items() == 1
+
+
+def test_language_option_declares_plain_text_only(
+    run_cli: RunCli, hub: Hub, member: MemberInfo, wires: Path
+) -> None:
+    result = run_cli(
+        "ingest", "--agency", "irna", "--language", "fa", str(wires / "tehran.txt"), str(wires / "ferry.json")
+    )
+    assert result.exit_code == 0, result.stderr
+    languages = {item.headline: item.language for item in hub.storage.iter_items()}
+    assert languages == {"نشست خبرگزاری‌های خزر در تهران": "fa", "Caspian ferry line opens": "en"}

@@ -49,10 +49,10 @@ def test_member_and_key_errors(client: TestClient, admin_token: str, reader_toke
     )
     missing = {"code": "x1"}
     assert_error(
-        client.post("/api/v1/members", json=missing, headers=bearer(admin_token)), 422, "malformed_json"
+        client.post("/api/v1/members", json=missing, headers=bearer(admin_token)), 422, "invalid_request_body"
     )
     bad_role = client.post("/api/v1/members/irna/keys", json={"role": "owner"}, headers=bearer(admin_token))
-    assert_error(bad_role, 422, "malformed_json")
+    assert_error(bad_role, 422, "invalid_request_body")
     no_member = client.post(
         "/api/v1/members/nobody/keys", json={"role": "reader"}, headers=bearer(admin_token)
     )
@@ -126,7 +126,7 @@ def test_unsafe_feed_urls_are_refused(client: TestClient, hub: Hub, editor_token
         assert_error(response, 422, "unsafe_url")
     too_fast = {"url": "http://93.184.216.34/rss", "interval_seconds": 1}
     response = client.post("/api/v1/members/irna/feeds", json=too_fast, headers=bearer(editor_token))
-    assert_error(response, 422, "malformed_json")
+    assert_error(response, 422, "invalid_request_body")
     assert hub.storage.list_feeds("irna") == []
 
 

@@ -35,7 +35,7 @@ def test_revoked_key_is_refused(client: TestClient, hub: Hub, reader_token: str,
     assert client.delete(f"/api/v1/keys/{key_id}", headers=bearer(admin_token)).status_code == 204
     assert_error(client.get("/api/v1/items", headers=bearer(reader_token)), 401, "invalid_key")
     # Revoking twice: there is no live key any more.
-    assert_error(client.delete(f"/api/v1/keys/{key_id}", headers=bearer(admin_token)), 404, "not_found")
+    assert_error(client.delete(f"/api/v1/keys/{key_id}", headers=bearer(admin_token)), 404, "key_not_found")
 
 
 def test_reader_cannot_write(client: TestClient, reader_token: str, push: Callable[..., Any]) -> None:

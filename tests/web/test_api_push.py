@@ -230,3 +230,12 @@ def test_empty_and_unrecognisable_bodies(client: TestClient, editor_token: str) 
 def test_admin_push_needs_an_existing_member(client: TestClient, admin_token: str) -> None:
     response = push_raw(client, admin_token, ninjs_bytes(), "application/json", member="nobody")
     assert_error(response, 404, "member_not_found")
+
+
+def test_content_language_applies_to_plain_text(client: TestClient, editor_token: str) -> None:
+    body = "خط کشتیرانی خزر\n\nبندر انزلی به آکتائو وصل شد.".encode()
+    headers = {**bearer(editor_token), "Content-Type": "text/plain; charset=utf-8", "Content-Language": "fa"}
+    response = client.post("/api/v1/items", content=body, headers=headers)
+    assert response.status_code == 201, response.text
+    item_id = response.json()["items"][0]["id"]
+    assert client.get(f"/api/v1/items/{item_id}", headers=bearer(editor_token)).json()["language"] == "fa"

@@ -19,9 +19,6 @@ from tabadol.errors import ErrorCode, TabadolError
 
 log = logging.getLogger("tabadol.web")
 
-# The catalogue has no code for a wrong HTTP method; this mirrors its shape until it gains one.
-METHOD_NOT_ALLOWED_CODE = "method_not_allowed"
-METHOD_NOT_ALLOWED_NUMBER = "E310"
 # Request parts whose validation failures are the client's query, not its body.
 _PARAMETER_LOCATIONS = frozenset({"query", "path", "header", "cookie"})
 
@@ -46,7 +43,7 @@ async def _on_validation_error(request: Request, exc: RequestValidationError) ->
 
 
 def validation_error(errors: Any) -> TabadolError:
-    """The first problem FastAPI found, as INVALID_QUERY (parameters) or MALFORMED_JSON (body)."""
+    """The first problem FastAPI found, as INVALID_QUERY (parameters) or INVALID_REQUEST_BODY (body)."""
     first = next(iter(errors), None) or {}
     location = tuple(str(part) for part in first.get("loc", ()))
     reason = str(first.get("msg", "invalid value"))
@@ -55,7 +52,9 @@ def validation_error(errors: Any) -> TabadolError:
     if where in _PARAMETER_LOCATIONS:
         return TabadolError(ErrorCode.INVALID_QUERY, param=field_path or where, reason=reason)
     detail = f"'{field_path}': {reason}" if field_path else reason
-    return TabadolError(ErrorCode.MALFORMED_JSON, reason=detail)
+    if first.get("type") == "json_invalid":
+        return TabadolError(ErrorCode.MALFORMED_JSON, reason=detail)
+    return TabadolError(ErrorCode.INVALID_REQUEST_BODY, reason=detail)
 
 
 async def _on_http_exception(request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -63,15 +62,8 @@ async def _on_http_exception(request: Request, exc: StarletteHTTPException) -> J
     if exc.status_code == 404:
         return error_response(TabadolError(ErrorCode.NOT_FOUND, path=request.url.path), headers)
     if exc.status_code == 405:
-        body = {
-            "error": {
-                "code": METHOD_NOT_ALLOWED_CODE,
-                "number": METHOD_NOT_ALLOWED_NUMBER,
-                "message": f"Method {request.method} is not allowed on {request.url.path}.",
-                "detail": {"method": request.method, "path": request.url.path},
-            }
-        }
-        return JSONResponse(body, status_code=405, headers=headers)
+        error = TabadolError(ErrorCode.METHOD_NOT_ALLOWED, method=request.method, path=request.url.path)
+        return error_response(error, headers)
     log.warning("unmapped HTTP error %s on %s %s", exc.status_code, request.method, request.url.path)
     return error_response(TabadolError(ErrorCode.INTERNAL), headers)
 

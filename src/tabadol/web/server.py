@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 import uvicorn
 
@@ -11,16 +12,28 @@ from tabadol.web.app import create_app
 
 
 def serve(hub: Hub, host: str, port: int) -> None:
-    """Serve until interrupted, then close the hub (flushing the group committer)."""
+    """Serve until interrupted (with background ingest), then close the hub (flushing the group committer)."""
     app = create_app(hub)
     # No access log: at thousands of pushes per second it would cost more than the pushes.
     config = uvicorn.Config(
         app, host=host, port=port, access_log=False, server_header=False, log_level="info"
     )
+    stop_background = _start_background_ingest(hub)
     try:
         uvicorn.Server(config).run()
     finally:
+        stop_background()
         hub.close()
+
+
+def _start_background_ingest(hub: Hub) -> Callable[[], None]:
+    """Feed polling and the drop folder run beside the API unless the operator turned them off
+    (with several hub processes on one PostgreSQL, one of them runs them)."""
+    if not hub.settings.run_background_ingest:
+        return lambda: None
+    from tabadol.ingest.transports.background import start_background_ingest
+
+    return start_background_ingest(hub)
 
 
 def main() -> None:

@@ -74,6 +74,5 @@ def issue_key(code: str, body: NewKey, hub: HubDep, principal: AdminKey) -> dict
 
 @router.delete("/keys/{key_id}", status_code=204, summary="Revoke an API key (admin)")
 def revoke_key(key_id: str, hub: HubDep, principal: AdminKey) -> Response:
-    if not hub.revoke_key(key_id, actor=principal):
-        raise TabadolError(ErrorCode.NOT_FOUND, path=f"/api/v1/keys/{key_id} (no live key)")
+    hub.revoke_key(key_id, actor=principal)
     return Response(status_code=204)

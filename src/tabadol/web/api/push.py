@@ -8,7 +8,6 @@ the thread pool so the event loop never blocks on them.
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Header, Query, Request
@@ -19,8 +18,7 @@ from pydantic import BaseModel, Field
 from tabadol.deliver.render.ninjs import item_href
 from tabadol.errors import ErrorCode, TabadolError
 from tabadol.hub import Hub
-from tabadol.serialize import format_datetime
-from tabadol.types import Decision, IngestReport, Principal, Role, utc_now
+from tabadol.types import Decision, IngestReport, Principal, Role
 from tabadol.web.api.common import base_url
 from tabadol.web.auth import Clock, ClockDep, HubDep, WriterKey
 from tabadol.web.limits import read_body_within
@@ -51,9 +49,6 @@ _PAYLOAD_BODY_DOC: dict[str, Any] = {
 }
 
 
-KILL_NOTE = "Killed: this item must not be used."
-
-
 class KillRequest(BaseModel):
     reason: str = Field(default="", max_length=2000, description="Editorial note sent with the kill")
 
@@ -71,6 +66,9 @@ async def push_items(
     member: Annotated[str | None, Query(description="Member to push for (admin keys only)")] = None,
     guid: Annotated[str | None, Query(description="Identifier for formats that carry none")] = None,
     guid_header: Annotated[str | None, Header(alias="X-Tabadol-Guid")] = None,
+    content_language: Annotated[
+        str | None, Header(description="Language of items whose format declares none (plain text)")
+    ] = None,
 ) -> JSONResponse:
     member_code = _target_member(principal, member)
     data = await read_body_within(request, hub.settings.max_payload_bytes)
@@ -82,6 +80,7 @@ async def push_items(
         via="http",
         actor=principal,
         guid=(guid_header or guid or "").strip() or None,
+        language=content_language,
         group_commit=True,
     )
     return ingest_response(request, report)
@@ -97,36 +96,8 @@ def kill_item(
     body: Annotated[KillRequest | None, Body()] = None,
 ) -> JSONResponse:
     _ensure_visible_to(hub, item_id, principal, clock)
-    report = kill(hub, item_id, principal, reason=body.reason if body else "")
+    report = hub.kill_item(item_id, principal, reason=body.reason if body else "")
     return ingest_response(request, report)
-
-
-def kill(hub: Hub, item_id: str, actor: Principal, reason: str) -> IngestReport:
-    """Record a canceled version, as `Hub.kill_item` does, but with the kill note as its body.
-
-    The format parsers require a body for text items, and `Hub.kill_item` writes its notice without
-    one, so that notice is refused; this notice carries the note as body text (which is also what a
-    subscriber's desk should see). Nothing else differs: same owner check, same ingest path.
-    """
-    item = hub.storage.get_item(item_id)
-    if item is None:
-        raise TabadolError(ErrorCode.ITEM_NOT_FOUND, item_id=item_id)
-    if not actor.can_write_for(item.member_code):
-        raise TabadolError(ErrorCode.ITEM_OWNED_BY_OTHER_MEMBER, guid=item.guid, owner=item.member_code)
-    note = reason.strip() or KILL_NOTE
-    notice: dict[str, Any] = {
-        "uri": item.guid,
-        "type": "text",
-        "pubStatus": "canceled",
-        "headlines": [{"role": "main", "value": item.headline}],
-        "bodies": [{"role": "main", "contentType": "text/plain", "value": note}],
-        "edNote": note,
-        "versionCreated": format_datetime(utc_now()),
-    }
-    if item.language:
-        notice["language"] = item.language
-    data = json.dumps(notice, ensure_ascii=False).encode("utf-8")
-    return hub.ingest_payload(item.member_code, data, "application/ninjs+json", via="api-kill", actor=actor)
 
 
 def ingest_response(request: Request, report: IngestReport) -> JSONResponse:
