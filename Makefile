@@ -26,6 +26,8 @@ run: install
 	$(BIN)/tabadol serve --host $(HOST) --port $(PORT)
 
 test: install
+	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
 
 lint: install

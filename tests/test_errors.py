@@ -14,7 +14,9 @@ def test_numbers_are_unique() -> None:
 
 def test_every_code_is_documented() -> None:
     text = DOCS.read_text(encoding="utf-8")
-    missing = [code.slug for code in ErrorCode if f"`{code.slug}`" not in text or f"E{code.number}" not in text]
+    missing = [
+        code.slug for code in ErrorCode if f"`{code.slug}`" not in text or f"E{code.number}" not in text
+    ]
     assert missing == []
 
 

@@ -186,7 +186,7 @@ def test_duplicate_guids_in_one_payload_are_refused(hub: Hub) -> None:
 
 
 def test_group_commit_under_concurrency(hub: Hub) -> None:
-    """Concurrent pushes are committed together, each answered with its own report; a refused one alone fails."""
+    """Concurrent pushes share commits, each answered with its own report; a refused one fails alone."""
     add_members(hub)
     hub.ingest_payload("tass", ninjs("urn:tass:owned"), None, via="cli")
     irna_desk = editor(hub, "irna")

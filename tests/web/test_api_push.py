@@ -239,3 +239,28 @@ def test_content_language_applies_to_plain_text(client: TestClient, editor_token
     assert response.status_code == 201, response.text
     item_id = response.json()["items"][0]["id"]
     assert client.get(f"/api/v1/items/{item_id}", headers=bearer(editor_token)).json()["language"] == "fa"
+
+
+def _rss(entries: int) -> bytes:
+    items = "".join(
+        f"<item><guid>urn:irna:feed:{n}</guid><title>خبر {n}</title>"
+        f"<description>متن خبر {n}</description></item>"
+        for n in range(entries)
+    )
+    head = '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>IRNA</title>'
+    return f"{head}{items}</channel></rss>".encode()
+
+
+def test_a_feed_with_ten_thousand_entries_is_refused_whole(
+    client: TestClient, hub: Hub, editor_token: str
+) -> None:
+    headers = {**bearer(editor_token), "Content-Type": "application/rss+xml"}
+    response = client.post("/api/v1/items", content=_rss(10_000), headers=headers)
+    error = assert_error(response, 413, "too_many_items")
+    assert error["detail"] == {"count": 10_000, "limit": hub.settings.max_items_per_payload}
+    assert hub.storage.count_items() == 0
+    # The hub keeps serving, and a feed within the limit is stored whole.
+    accepted = client.post("/api/v1/items", content=_rss(300), headers=headers)
+    assert accepted.status_code == 201, accepted.text
+    assert len(accepted.json()["items"]) == 300
+    assert hub.storage.count_items() == 300

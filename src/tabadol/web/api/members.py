@@ -7,7 +7,6 @@ from typing import Any
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
-from tabadol.errors import ErrorCode, TabadolError
 from tabadol.serialize import format_datetime
 from tabadol.types import ApiKey, MemberInfo, Role
 from tabadol.web.auth import AdminKey, AnyKey, HubDep
