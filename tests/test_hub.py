@@ -236,3 +236,57 @@ def test_declared_language_fills_only_undeclared_items(hub: Hub) -> None:
     with pytest.raises(TabadolError) as caught:
         hub.ingest_payload("irna", b"Headline\n\nBody", "text/plain", via="http", language="not a tag")
     assert caught.value.code is ErrorCode.INVALID_FIELD
+
+
+def test_kill_is_idempotent(hub: Hub) -> None:
+    add_members(hub)
+    desk = editor(hub, "irna")
+    item_id = (
+        hub.ingest_payload("irna", ninjs("urn:irna:k2"), None, via="http", actor=desk).outcomes[0].item_id
+    )
+    assert hub.kill_item(item_id, desk, "Withdrawn").outcomes[0].decision is Decision.KILL
+    again = hub.kill_item(item_id, desk, "Withdrawn")
+    assert again.outcomes[0].decision is Decision.DUPLICATE
+    assert again.outcomes[0].version == 2
+    assert len(hub.storage.list_versions(item_id)) == 2
+
+
+def test_an_embargoed_version_stays_hidden_after_a_kill(hub: Hub) -> None:
+    add_members(hub)
+    desk = editor(hub, "irna")
+    until = utc_now() + timedelta(hours=3)
+    data = ninjs("urn:irna:emb-kill", headline="Secret until noon", embargoed=until.isoformat())
+    item_id = hub.ingest_payload("irna", data, None, via="http", actor=desk).outcomes[0].item_id
+    hub.kill_item(item_id, desk, "Withdrawn before release")
+    # The kill keeps the embargo: until then nothing of the item shows, not even its headline.
+    with pytest.raises(TabadolError):
+        hub.readable_item(item_id)
+    after = until + timedelta(seconds=1)
+    item, versions = hub.readable_versions(item_id, now=after)
+    assert item.is_killed and [v.version for v in versions] == [1, 2]
+
+
+def test_an_embargoed_old_version_is_withheld_from_version_reads(hub: Hub) -> None:
+    add_members(hub)
+    until = utc_now() + timedelta(hours=3)
+    hub.ingest_payload("irna", ninjs("urn:irna:emb-old", embargoed=until.isoformat()), None, via="cli")
+    # The sender lifts the embargo in a correction: the item is readable, its first version is not yet.
+    item_id = hub.ingest_payload("irna", ninjs("urn:irna:emb-old", headline="Now public"), None, via="cli")
+    item_id = item_id.outcomes[0].item_id
+    item, versions = hub.readable_versions(item_id)
+    assert item.headline == "Now public"
+    assert [v.version for v in versions] == [2]
+    with pytest.raises(TabadolError) as caught:
+        hub.readable_version(item_id, 1)
+    assert caught.value.code is ErrorCode.VERSION_NOT_FOUND
+    assert hub.readable_version(item_id, 1, now=until + timedelta(seconds=1))[1].version == 1
+
+
+def test_a_given_guid_never_contradicts_the_payload(hub: Hub) -> None:
+    add_members(hub)
+    same = hub.ingest_payload("irna", ninjs("urn:irna:own"), None, via="http", guid="urn:irna:own")
+    assert same.outcomes[0].guid == "urn:irna:own"
+    with pytest.raises(TabadolError) as caught:
+        hub.ingest_payload("irna", ninjs("urn:irna:own2"), None, via="http", guid="urn:irna:other")
+    assert caught.value.code is ErrorCode.INVALID_FIELD
+    assert caught.value.fields["field"] == "guid"

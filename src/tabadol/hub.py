@@ -26,9 +26,12 @@ from tabadol.storage import open_storage
 from tabadol.storage.base import IngestRequest, Storage
 from tabadol.types import (
     ApiKey,
+    Decision,
+    IngestOutcome,
     IngestReport,
     Item,
     ItemQuery,
+    ItemVersion,
     MemberInfo,
     Original,
     Page,
@@ -297,6 +300,9 @@ class Hub:
             raise TabadolError(ErrorCode.ITEM_NOT_FOUND, item_id=item_id)
         if not actor.can_write_for(item.member_code):
             raise TabadolError(ErrorCode.ITEM_OWNED_BY_OTHER_MEMBER, guid=item.guid, owner=item.member_code)
+        if item.is_killed:  # killing twice changes nothing
+            outcome = IngestOutcome(Decision.DUPLICATE, item.id, item.guid, item.version)
+            return IngestReport(item.member_code, item.original_sha256, (outcome,))
         # The note is the body too: it is what a subscriber's desk sees in place of the killed text.
         note = reason.strip() or KILL_NOTE
         notice: dict[str, object] = {
@@ -310,6 +316,9 @@ class Hub:
         }
         if item.language:
             notice["language"] = item.language
+        if item.embargoed_until is not None and item.embargoed_until > utc_now():
+            # Nobody has seen the item yet: the kill keeps its embargo, so not even the headline shows early.
+            notice["embargoed"] = format_datetime(item.embargoed_until)
         data = json.dumps(notice, ensure_ascii=False).encode("utf-8")
         return self.ingest_payload(
             item.member_code, data, "application/ninjs+json", via="api-kill", actor=actor
@@ -322,6 +331,24 @@ class Hub:
         if item is None or item.is_embargoed(now or utc_now()):
             raise TabadolError(ErrorCode.ITEM_NOT_FOUND, item_id=item_id)
         return item
+
+    def readable_versions(self, item_id: str, now: datetime | None = None) -> tuple[Item, list[ItemVersion]]:
+        """The item and those of its versions that may be shown: a version under its own embargo is
+        withheld even when a later version (a kill, a correction) made the item itself readable."""
+        now = now or utc_now()
+        item = self.readable_item(item_id, now)
+        versions = [v for v in self.storage.list_versions(item.id) if not _version_embargoed(v, now)]
+        return item, versions
+
+    def readable_version(
+        self, item_id: str, version: int, now: datetime | None = None
+    ) -> tuple[Item, ItemVersion]:
+        now = now or utc_now()
+        item = self.readable_item(item_id, now)
+        stored = self.storage.get_version(item.id, version)
+        if stored is None or _version_embargoed(stored, now):
+            raise TabadolError(ErrorCode.VERSION_NOT_FOUND, item_id=item_id, version=version)
+        return item, stored
 
     def list_items(self, query: ItemQuery, limit: int, cursor: str | None = None) -> Page:
         if query.now is None:
@@ -352,10 +379,17 @@ class Hub:
     ) -> ParsedItem:
         from dataclasses import replace
 
+        if item.guid:
+            if guid and guid != item.guid:
+                raise TabadolError(
+                    ErrorCode.INVALID_FIELD,
+                    position=index + 1,
+                    field="guid",
+                    reason=f"the payload names itself {item.guid!r}, not {guid!r}",
+                )
+            return item
         if guid:
             return replace(item, guid=guid)
-        if item.guid:
-            return item
         # Formats without identifiers (plain text): the content names the item, so re-sending the
         # same file is idempotent. Senders who want versions give a guid (X-Tabadol-Guid / --guid).
         return replace(item, guid=f"urn:tabadol:{member_code}:{original_sha[:32]}:{index}")
@@ -368,6 +402,11 @@ class Hub:
             if item.guid in seen:
                 raise TabadolError(ErrorCode.DUPLICATE_GUID_IN_PAYLOAD, guid=item.guid)
             seen.add(item.guid)
+
+
+def _version_embargoed(version: ItemVersion, now: datetime) -> bool:
+    until = version.parsed.embargoed_until
+    return until is not None and until > now
 
 
 def _declared_language(language: str | None) -> str | None:

@@ -303,3 +303,14 @@ def test_windows_1256_rss_matches_the_real_persian_seed_article() -> None:
     assert item.headline == lines[0].replace("\u06cc", "\u064a")
     assert item.body_text == lines[1].replace("\u06cc", "\u064a")
     assert item.language == "fa"
+
+
+def test_undeclared_legacy_text_is_refused_with_the_charset_advice() -> None:
+    """Russian in cp1251 with no Content-Type is text, so the answer says 'declare the charset'."""
+    data = "Паромная линия Актау — Баку\n\nОткрыта новая линия.".encode("cp1251")
+    assert error_code(default_registry().parse, data, None) is ErrorCode.UNDECODABLE_TEXT
+    assert (
+        default_registry()
+        .parse(data, "text/plain; charset=windows-1251")[1][0]
+        .headline.startswith("Паромная")
+    )

@@ -12,7 +12,9 @@ from tabadol.hub import Hub
 
 
 def test_missing_key_is_unauthenticated(client: TestClient, member: Any) -> None:
-    assert_error(client.get("/api/v1/items"), 401, "unauthenticated")
+    response = client.get("/api/v1/items")
+    assert_error(response, 401, "unauthenticated")
+    assert response.headers["WWW-Authenticate"] == 'Bearer realm="tabadol"'
     assert_error(client.post("/api/v1/items", content=ninjs_bytes()), 401, "unauthenticated")
 
 

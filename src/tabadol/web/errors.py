@@ -24,6 +24,8 @@ _PARAMETER_LOCATIONS = frozenset({"query", "path", "header", "cookie"})
 
 
 def error_response(error: TabadolError, headers: dict[str, str] | None = None) -> JSONResponse:
+    if error.http_status == 401:  # RFC 9110: a 401 names the scheme the client should use
+        headers = {**(headers or {}), "WWW-Authenticate": 'Bearer realm="tabadol"'}
     return JSONResponse(error.to_json(), status_code=error.http_status, headers=headers)
 
 

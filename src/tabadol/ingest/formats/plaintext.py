@@ -2,7 +2,7 @@
 
 This is how many desks file by e-mail or drop folder. Leading markdown heading marks ('## ') are
 stripped from the headline; paragraphs (blank-line separated) are kept, each trimmed. No guid is
-carried, so the hub derives one. Sniffed last: anything that decodes as text and is not XML or JSON.
+carried, so the hub derives one. Sniffed last: anything that looks like text and is not XML or JSON.
 """
 
 from __future__ import annotations
@@ -29,11 +29,24 @@ def sniff(data: bytes) -> bool:
         second = first_non_space_byte(data.lstrip(b"\xef\xbb\xbf").lstrip()[1:])
         if second in (ord("{"), ord("]")):
             return False  # a JSON array, not text
-    try:
-        decode_text(data, None)
-    except ParseError:
+    # Text in an undeclared legacy charset (windows-1256, cp1251) is still text: claiming it lets
+    # `parse` refuse it with UNDECODABLE_TEXT ("declare the charset"), which tells the sender what to
+    # fix, rather than "unknown format". Binary data (NULs, control bytes) is not claimed.
+    return _looks_like_text(data)
+
+
+_BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
+_TEXT_CONTROLS = frozenset(b"\t\n\r\f\x1b")
+
+
+def _looks_like_text(data: bytes) -> bool:
+    if data.startswith(_BOMS):
+        return True
+    sample = data[:8192]
+    if b"\x00" in sample:
         return False
-    return True
+    controls = sum(1 for byte in sample if byte < 0x20 and byte not in _TEXT_CONTROLS)
+    return controls <= len(sample) // 100
 
 
 def parse(data: bytes, content_type: str | None) -> list[ParsedItem]:

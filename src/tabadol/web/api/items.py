@@ -92,7 +92,7 @@ def list_items(
     agency: Annotated[list[str], Query(description="Alias of 'member'")] = [],  # noqa: B006
     language: Annotated[list[str], Query(description="BCP-47 tag; repeat or comma-separate")] = [],  # noqa: B006
     since: Annotated[str | None, Query(description="ISO 8601; versions created at or after")] = None,
-    until: Annotated[str | None, Query(description="ISO 8601; versions created before")] = None,
+    until: Annotated[str | None, Query(description="ISO 8601; versions created at or before")] = None,
     pub_status: Annotated[list[str], Query(alias="pubStatus", description="usable, withheld, canceled")] = [],  # noqa: B006
     q: Annotated[str | None, Query(description="Text to find in headline and body")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = DEFAULT_PAGE,
@@ -125,9 +125,8 @@ def get_item(item_id: str, request: Request, hub: HubDep, clock: ClockDep, princ
 def list_versions(
     item_id: str, request: Request, hub: HubDep, clock: ClockDep, principal: AnyKey
 ) -> dict[str, Any]:
-    item = hub.readable_item(item_id, clock())
+    item, versions = hub.readable_versions(item_id, clock())
     root = base_url(request)
-    versions = hub.storage.list_versions(item.id)
     return {"item_id": item.id, "guid": item.guid, "versions": [_version_entry(v, root) for v in versions]}
 
 
@@ -135,8 +134,7 @@ def list_versions(
 def get_version(
     item_id: str, version: int, request: Request, hub: HubDep, clock: ClockDep, principal: AnyKey
 ) -> Response:
-    item = hub.readable_item(item_id, clock())
-    stored = _stored_version(hub, item.id, version)
+    item, stored = hub.readable_version(item_id, version, clock())
     document = version_to_ninjs(stored, item, hub.storage.get_member(item.member_code), base_url(request))
     headers = {"ETag": f'"{stored.content_sha256}"'}
     return JSONResponse(document, media_type=NINJS_MEDIA_TYPE, headers=headers)
@@ -162,15 +160,8 @@ def get_original(item_id: str, hub: HubDep, clock: ClockDep, principal: AnyKey) 
 def get_version_original(
     item_id: str, version: int, hub: HubDep, clock: ClockDep, principal: AnyKey
 ) -> Response:
-    item = hub.readable_item(item_id, clock())
-    return _original_response(hub, _stored_version(hub, item.id, version).original_sha256)
-
-
-def _stored_version(hub: Hub, item_id: str, version: int) -> ItemVersion:
-    stored = hub.storage.get_version(item_id, version)
-    if stored is None:
-        raise TabadolError(ErrorCode.VERSION_NOT_FOUND, item_id=item_id, version=version)
-    return stored
+    _, stored = hub.readable_version(item_id, version, clock())
+    return _original_response(hub, stored.original_sha256)
 
 
 def _original_response(hub: Hub, sha256: str) -> Response:
@@ -205,10 +196,12 @@ def _version_entry(version: ItemVersion, root: str) -> dict[str, Any]:
 
 
 def _decision_of(version: ItemVersion) -> Decision:
-    """What the ingest decider concluded when it stored this version (it stores no duplicates)."""
-    if version.parsed.pub_status is PubStatus.CANCELED:
-        return Decision.KILL
-    return Decision.NEW_ITEM if version.version == 1 else Decision.NEW_VERSION
+    """What the ingest decider concluded when it stored this version (it stores no duplicates).
+
+    The first version is always NEW_ITEM, as the push answered, even when it arrived already canceled."""
+    if version.version == 1:
+        return Decision.NEW_ITEM
+    return Decision.KILL if version.parsed.pub_status is PubStatus.CANCELED else Decision.NEW_VERSION
 
 
 def _etags(header: str | None) -> set[str]:

@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 from tabadol.deliver.render.ninjs import item_href
 from tabadol.errors import ErrorCode, TabadolError
 from tabadol.hub import Hub
+from tabadol.ingest.formats import builtin_formats
 from tabadol.types import Decision, IngestReport, Principal, Role
 from tabadol.web.api.common import base_url
 from tabadol.web.auth import Clock, ClockDep, HubDep, WriterKey
@@ -25,16 +26,12 @@ from tabadol.web.limits import read_body_within
 
 router = APIRouter(prefix="/items", tags=["items"])
 
-_PAYLOAD_MEDIA_TYPES = (
-    "application/ninjs+json",
-    "application/json",
-    "application/feed+json",
-    "application/vnd.iptc.g2.newsitem+xml",
-    "application/nitf+xml",
-    "application/rss+xml",
-    "application/atom+xml",
-    "application/xml",
-    "text/plain",
+# Every media type a built-in format claims, plus the generic ones that are recognised by sniffing.
+_PAYLOAD_MEDIA_TYPES = tuple(
+    dict.fromkeys(
+        [media for fmt in builtin_formats() for media in fmt.media_types]
+        + ["application/json", "application/xml", "text/xml", "application/octet-stream"]
+    )
 )
 _PAYLOAD_BODY_DOC: dict[str, Any] = {
     "requestBody": {
