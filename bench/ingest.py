@@ -3,7 +3,9 @@
     .venv/bin/python bench/ingest.py [--items 10000] [--pushes 3000] [--backend sqlite|postgres|both]
 
 Measures, per backend:
-- file ingest: items/s through the CLI path (parse + decide + store, batched commits), one file per item;
+- file ingest: items/s through the CLI path (parse + decide + store, batched commits), one file per item,
+  with the time per item split between reading and parsing (Hub.prepare_payload) and storing
+  (Storage.ingest_many, 500 payloads per call);
 - batched HTTP push: items/s when each POST carries a ninjs array of 100 items;
 - single HTTP push: pushes/s with 32 concurrent clients, one item per POST, each acknowledged only after
   its durable commit (the hub groups concurrent commits);
@@ -65,7 +67,8 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def bench_file_ingest(database_url: str, data_dir: Path, count: int) -> float:
+def bench_file_ingest(database_url: str, data_dir: Path, count: int) -> tuple[float, float, float]:
+    """Items/s end to end, and the microseconds per item spent preparing (parse) and storing."""
     settings = Settings.from_env({}).with_(database_url=database_url, data_dir=data_dir)
     hub = create_hub(settings)
     hub.add_member("bench", {"en": "Bench"}, "IR", ["fa"])
@@ -75,17 +78,20 @@ def bench_file_ingest(database_url: str, data_dir: Path, count: int) -> float:
         (files / f"{i:06d}.json").write_text(json.dumps(item, ensure_ascii=False), encoding="utf-8")
     paths = sorted(files.iterdir())
     started = time.perf_counter()
+    storing = 0.0
     chunk = 500
     for start in range(0, len(paths), chunk):
         requests = [
             hub.prepare_payload("bench", p.read_bytes(), None, via="cli", limit_items=False)
             for p in paths[start : start + chunk]
         ]
+        store_started = time.perf_counter()
         hub.storage.ingest_many(requests)
+        storing += time.perf_counter() - store_started
     elapsed = time.perf_counter() - started
     assert hub.storage.count_items() == count
     hub.close()
-    return count / elapsed
+    return count / elapsed, (elapsed - storing) / count * 1e6, storing / count * 1e6
 
 
 class Server:
@@ -178,7 +184,10 @@ def store_size(database_url: str, sqlite_path: Path | None) -> int:
         return sum(p.stat().st_size for p in sqlite_path.parent.glob(sqlite_path.name + "*"))
     import sqlalchemy
 
-    engine = sqlalchemy.create_engine(database_url.replace("postgresql://", "postgresql+pg8000://", 1))
+    from tabadol.storage.postgres import pg8000_url
+
+    # The server's URL names a Unix socket libpq-style; pg8000_url turns it into what pg8000 takes.
+    engine = sqlalchemy.create_engine(pg8000_url(database_url))
     with engine.connect() as conn:
         size = conn.execute(sqlalchemy.text("select pg_database_size(current_database())")).scalar_one()
     engine.dispose()
@@ -200,7 +209,7 @@ def run_backend(name: str, items: int, pushes: int) -> None:
             pg.psql("CREATE DATABASE bench;")
             url = pg.get_uri(database="bench")
             sqlite_path = None
-        file_rate = bench_file_ingest(url, workdir, items)
+        file_rate, prepare_us, store_us = bench_file_ingest(url, workdir, items)
         size = store_size(url, sqlite_path)
         token = prepare_member(url, workdir)
         server = Server(url, workdir)
@@ -211,7 +220,10 @@ def run_backend(name: str, items: int, pushes: int) -> None:
             server.stop()
         q = statistics.quantiles(latencies, n=100)
         print(f"[{name}]")
-        print(f"  file ingest            {file_rate:10.0f} items/s   ({items} items, one file each)")
+        print(
+            f"  file ingest            {file_rate:10.0f} items/s   ({items} items, one file each: "
+            f"read+parse {prepare_us:.0f} us, store {store_us:.0f} us per item)"
+        )
         print(f"  batched HTTP push      {batch_rate:10.0f} items/s   (100 items per POST)")
         print(
             f"  single HTTP push       {single_rate:10.0f} pushes/s  (32 clients; latency p50 "

@@ -47,6 +47,7 @@ FORMAT_VERSION = 1
 RECORD_TYPES = ("member", "api_key", "feed", "original", "version", "audit")
 _AUDIT_PAGE = 1000
 _COPY_CHUNK = 1 << 20
+_RESTORE_CHUNK = 500  # versions per transaction when restoring
 
 
 @dataclass(frozen=True, slots=True)
@@ -346,6 +347,7 @@ def restore_backup(hub: Hub, path: Path, *, force: bool = False) -> RestoreSumma
     writer = _RestoreWriter(storage, summary)
     for record in _records(path):
         writer.apply(record)
+    writer.finish()
     hub.audit(
         OPERATOR, "backup.restore", str(path), {"counts": summary.counts, "skipped": dict(summary.skipped)}
     )
@@ -362,11 +364,17 @@ def store_is_empty(storage: Storage) -> bool:
 
 
 class _RestoreWriter:
-    """Applies checked records; anything already present is left as it is and counted as skipped."""
+    """Applies checked records; anything already present is left as it is and counted as skipped.
+
+    Versions are written in chunks (Storage.restore_many: one durable commit per chunk rather than
+    per version); a chunk is flushed before any other kind of record, so records still reach the
+    store in file order.
+    """
 
     def __init__(self, storage: Storage, summary: RestoreSummary) -> None:
         self._storage = storage
         self._summary = summary
+        self._pending_versions: list[tuple[str, str, ItemVersion]] = []
         self._known_feeds = {(f.member_code, f.url) for f in storage.list_feeds()}
         self._known_audit = {
             _audit_identity(_audit_fields(to_jsonable(e))) for e in _audit_oldest_first(storage)
@@ -374,6 +382,12 @@ class _RestoreWriter:
 
     def apply(self, record: dict[str, Any]) -> None:
         kind = record["type"]
+        if kind == "version":
+            self._pending_versions.append(_version(record))
+            if len(self._pending_versions) >= _RESTORE_CHUNK:
+                self.finish()
+            return
+        self.finish()
         if kind == "member":
             self._member(_member(record))
         elif kind == "api_key":
@@ -382,10 +396,14 @@ class _RestoreWriter:
             self._feed(_feed(record))
         elif kind == "original":
             self._storage.restore_original(_original(record), parse_datetime(record["received_at"]))
-        elif kind == "version":
-            self._storage.restore_version(*_version(record))
         elif kind == "audit":
             self._audit(_audit_fields(record))
+
+    def finish(self) -> None:
+        """Write the versions still held back."""
+        if self._pending_versions:
+            self._storage.restore_many(self._pending_versions)
+            self._pending_versions = []
 
     def _member(self, member: MemberInfo) -> None:
         if self._storage.get_member(member.code) is not None:

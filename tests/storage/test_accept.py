@@ -9,7 +9,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from tabadol.errors import ErrorCode, TabadolError
-from tabadol.ingest.accept import Head, content_fingerprint, decide, item_id_for_guid
+from tabadol.ingest.accept import Head, content_fingerprint, content_json, decide, item_id_for_guid
+from tabadol.serialize import parsed_item_to_json
 from tabadol.types import Decision, ParsedItem, PubStatus, Subject
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -53,6 +54,35 @@ def test_fingerprint_is_stable_and_sensitive_to_every_field() -> None:
         replace(base, keywords=("x",)),
     ):
         assert content_fingerprint(changed) != content_fingerprint(base)
+
+
+@pytest.mark.parametrize(
+    "parsed",
+    [
+        item(),
+        item(
+            "urn:irna:full",
+            "خبر فوری",
+            pub_status=PubStatus.CANCELED,
+            language="fa",
+            first_created=T0 - timedelta(days=1),
+            version_created=T0,
+            embargoed_until=T0 + timedelta(hours=3),
+            subjects=(Subject("politics", "http://cv.iptc.org/newscodes/mediatopic/11000000", "medtop"),),
+            keywords=("diplomacy", "Caspian"),
+            extra={
+                "associations": {"photo": {"uri": "x", "sizes": (1, 2)}},
+                "at": T0,
+                "status": PubStatus.USABLE,
+            },
+        ),
+    ],
+    ids=["minimal", "every-field"],
+)
+def test_content_json_is_parsed_item_to_json(parsed: ParsedItem) -> None:
+    """The decider's fast conversion must never differ from the generic one: fingerprints depend on it."""
+    # repr, not ==: a str enum equals its value, and the fingerprint must see plain values only.
+    assert repr(content_json(parsed)) == repr(parsed_item_to_json(parsed))
 
 
 def test_fingerprint_handles_every_script() -> None:

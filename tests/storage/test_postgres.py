@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import text
@@ -79,13 +80,13 @@ def test_unknown_database_is_storage_unavailable(pg_server: object) -> None:
 
 
 @pytest.fixture
-def pg_storage(pg_server: object) -> Storage:
+def pg_storage(pg_server: object) -> Iterator[Storage]:
     # The contract fixture `storage` is parametrised over backends; these tests need PostgreSQL only.
     cluster = pg_server
     name = cluster.checkout()  # type: ignore[attr-defined]
     store = open_storage(cluster.url(name))  # type: ignore[attr-defined]
     store.migrate()
-    yield store  # type: ignore[misc]
+    yield store
     store.close()
     cluster.checkin(name)  # type: ignore[attr-defined]
 
@@ -112,7 +113,7 @@ def test_text_search_has_a_trigram_index_when_pg_trgm_exists(pg_storage: Postgre
 
 def test_datetimes_are_timestamptz(pg_storage: PostgresStorage) -> None:
     with pg_storage.engine.connect() as connection:
-        kinds = dict(
+        kinds: dict[str, str] = dict(
             connection.execute(
                 text(
                     "SELECT column_name, data_type FROM information_schema.columns "

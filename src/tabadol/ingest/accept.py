@@ -20,18 +20,24 @@ The rules, per incoming item of one payload for one member:
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from tabadol.errors import ErrorCode, TabadolError
-from tabadol.serialize import parsed_item_to_json
+from tabadol.serialize import to_jsonable
 from tabadol.types import Decision, ParsedItem, PubStatus, ensure_utc
 
 ITEM_ID_PREFIX = "it"
 ITEM_ID_HEX_CHARS = 20
+
+_PARSED_ITEM_FIELDS = tuple(f.name for f in dataclasses.fields(ParsedItem))
+# Exact types that to_jsonable returns unchanged (subclasses such as str enums are not included).
+_JSON_SCALARS = frozenset((str, int, float, bool, type(None)))
 
 
 def item_id_for_guid(guid: str) -> str:
@@ -42,9 +48,27 @@ def item_id_for_guid(guid: str) -> str:
 
 def content_fingerprint(item: ParsedItem) -> str:
     """SHA-256 of the canonical JSON of the parsed content (sorted keys, compact, UTF-8)."""
-    canonical = json.dumps(
-        parsed_item_to_json(item), sort_keys=True, ensure_ascii=False, separators=(",", ":")
-    )
+    return fingerprint_of_json(content_json(item))
+
+
+def content_json(item: ParsedItem) -> dict[str, Any]:
+    """Equal to serialize.parsed_item_to_json(item), about three times faster.
+
+    The generic walk runs half a dozen type checks on every field, and most fields are plain
+    strings or None: here those are taken as they are and only the rest (times, enums, subjects,
+    extra) goes through the same `to_jsonable`, so the result cannot differ. It is computed for
+    every incoming item (the fingerprint), which made it a fifth of the cost of storing one.
+    """
+    content: dict[str, Any] = {}
+    for name in _PARSED_ITEM_FIELDS:
+        value = getattr(item, name)
+        content[name] = value if type(value) in _JSON_SCALARS else to_jsonable(value)
+    return content
+
+
+def fingerprint_of_json(content: Mapping[str, Any]) -> str:
+    """`content_fingerprint` of an item already turned into JSON values (`content_json`)."""
+    canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
@@ -69,6 +93,9 @@ class Verdict:
     version: int  # the version written, or the head's version for a DUPLICATE
     content_sha256: str
     item: ParsedItem
+    # `item` as JSON values, computed once for the fingerprint and reused by the store to write the
+    # version row: turning a ParsedItem into JSON is the costliest step of deciding.
+    content: Mapping[str, Any] = field(compare=False, repr=False, kw_only=True)
 
     @property
     def writes(self) -> bool:
@@ -86,13 +113,27 @@ def decide(member_code: str, items: Sequence[ParsedItem], heads: Mapping[str, He
 
 
 def _decide_one(guid: str, item: ParsedItem, head: Head | None) -> Verdict:
-    fingerprint = content_fingerprint(item)
+    content = content_json(item)
+    fingerprint = fingerprint_of_json(content)
     if head is None:
-        return Verdict(Decision.NEW_ITEM, item_id_for_guid(guid), guid, 1, fingerprint, item)
+        return Verdict(Decision.NEW_ITEM, item_id_for_guid(guid), guid, 1, fingerprint, item, content=content)
     if fingerprint == head.content_sha256 or _is_stale(item, head):
-        return Verdict(Decision.DUPLICATE, head.item_id, guid, head.version, fingerprint, item)
+        return Verdict(
+            Decision.DUPLICATE, head.item_id, guid, head.version, fingerprint, item, content=content
+        )
     decision = Decision.KILL if item.pub_status is PubStatus.CANCELED else Decision.NEW_VERSION
-    return Verdict(decision, head.item_id, guid, head.version + 1, fingerprint, item)
+    return Verdict(decision, head.item_id, guid, head.version + 1, fingerprint, item, content=content)
+
+
+def head_after(verdict: Verdict, member_code: str) -> Head:
+    """The head a guid has once `verdict` is stored: what the next payload of a batch decides against."""
+    return Head(
+        item_id=verdict.item_id,
+        member_code=member_code,
+        version=verdict.version,
+        content_sha256=verdict.content_sha256,
+        sender_version_created=ensure_utc(verdict.item.version_created),
+    )
 
 
 def _is_stale(item: ParsedItem, head: Head) -> bool:

@@ -104,7 +104,10 @@ class Storage(Protocol):
     def ingest_many(self, requests: Sequence[IngestRequest]) -> list[IngestReport | TabadolError]:
         """Several payloads in one durable commit (group commit); each succeeds or fails alone.
 
-        The result list is aligned with `requests`; a failed payload leaves no trace.
+        The result list is aligned with `requests`; a failed payload leaves no trace. The outcome
+        is exactly that of `ingest` called for each request in order (a guid in several payloads
+        becomes consecutive versions; seq stays gap-free), only cheaper: backends decide the whole
+        batch in memory and write it with a few set-based statements.
         """
 
     def get_item(self, item_id: str) -> Item | None:
@@ -146,6 +149,15 @@ class Storage(Protocol):
         The member and the version's original must be restored first. Versions restored in
         `iter_versions` order into an empty store reproduce every item, seq included. Raises
         BACKUP_INVALID when the version does not fit (wrong item id, other owner, missing original).
+        """
+
+    def restore_many(self, versions: Sequence[tuple[str, str, ItemVersion]]) -> None:
+        """`restore_version` for each (member_code, guid, version), in order, in one transaction.
+
+        All or nothing: one version that does not fit (BACKUP_INVALID) restores none of them.
+        Versions already present are skipped, as in `restore_version`. A restore writes a backup
+        in chunks of a few hundred versions through this, one durable commit per chunk instead of
+        one per version.
         """
 
     def restore_original(self, original: Original, received_at: datetime) -> None:

@@ -19,7 +19,7 @@ from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 
 from sqlalchemy import Connection, Engine, and_, func, insert, or_, select, update
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.sql.elements import ColumnElement
 
 from tabadol.errors import ErrorCode, TabadolError
@@ -43,11 +43,12 @@ from tabadol.storage.records import (
     version_from_row,
 )
 from tabadol.storage.writes import (
+    ingest_batch,
     ingest_payload,
     insert_audit,
     member_exists,
     require_member,
-    restore_version_in,
+    restore_versions_in,
     store_original,
 )
 from tabadol.types import (
@@ -72,6 +73,11 @@ ORIGINALS_BATCH = 20
 class SqlStorage(abc.ABC):
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+        # Members found so far. Member rows are insert-only (the protocol can add a member but never
+        # change or delete one), so a member once read stays true; every ingest looks its member up,
+        # and this turns that from a database round trip into a dict lookup. Absent codes are not
+        # cached: a member added by another process is found on the next call.
+        self._known_members: dict[str, MemberInfo] = {}
 
     @property
     def engine(self) -> Engine:
@@ -152,9 +158,16 @@ class SqlStorage(abc.ABC):
             raise
 
     def get_member(self, code: str) -> MemberInfo | None:
+        known = self._known_members.get(code)
+        if known is not None:
+            return known
         with self._read() as connection:
             row = connection.execute(select(t.members).where(t.members.c.code == code)).first()
-        return member_from_row(row) if row is not None else None
+        if row is None:
+            return None
+        member = member_from_row(row)
+        self._known_members[code] = member
+        return member
 
     def list_members(self) -> list[MemberInfo]:
         with self._read() as connection:
@@ -201,11 +214,20 @@ class SqlStorage(abc.ABC):
             return ingest_payload(connection, request)
 
     def ingest_many(self, requests: Sequence[IngestRequest]) -> list[IngestReport | TabadolError]:
-        results: list[IngestReport | TabadolError] = []
+        if not requests:
+            return []
         with self._write() as connection:
-            for request in requests:
-                results.append(self._ingest_in_savepoint(connection, request))
-        return results
+            try:
+                # The set-based path writes the whole batch with a few statements. Its savepoint is
+                # only there for the unexpected: a database error (a unique-key race with a writer
+                # outside our lock, a value the database refuses) undoes the batch, and the
+                # per-payload path below finds which payload it was, isolating it from the others.
+                with connection.begin_nested():
+                    return ingest_batch(connection, requests)
+            except DBAPIError as exc:
+                if not _payload_specific(exc):
+                    raise
+            return [self._ingest_in_savepoint(connection, request) for request in requests]
 
     def _ingest_in_savepoint(
         self, connection: Connection, request: IngestRequest, retry: bool = True
@@ -220,6 +242,11 @@ class SqlStorage(abc.ABC):
             savepoint.rollback()
             if retry:  # same unique-key race as in `ingest`: decide again on fresh heads
                 return self._ingest_in_savepoint(connection, request, retry=False)
+            return TabadolError(ErrorCode.INTERNAL, reason=describe(exc))
+        except DBAPIError as exc:
+            if not _payload_specific(exc):
+                raise
+            savepoint.rollback()
             return TabadolError(ErrorCode.INTERNAL, reason=describe(exc))
         savepoint.commit()
         return report
@@ -336,13 +363,19 @@ class SqlStorage(abc.ABC):
             last_sha = rows[-1].sha256
 
     def restore_version(self, member_code: str, guid: str, version: ItemVersion) -> None:
-        item_id = item_id_for_guid(guid)
-        if version.item_id != item_id:
-            raise TabadolError(
-                ErrorCode.BACKUP_INVALID, reason=f"item id {version.item_id} does not match guid {guid!r}"
-            )
+        self.restore_many([(member_code, guid, version)])
+
+    def restore_many(self, versions: Sequence[tuple[str, str, ItemVersion]]) -> None:
+        for _, guid, version in versions:
+            if version.item_id != item_id_for_guid(guid):
+                raise TabadolError(
+                    ErrorCode.BACKUP_INVALID,
+                    reason=f"item id {version.item_id} does not match guid {guid!r}",
+                )
+        if not versions:
+            return
         with self._write() as connection:
-            restore_version_in(connection, member_code, guid, version)
+            restore_versions_in(connection, versions)
 
     def restore_original(self, original: Original, received_at: datetime) -> None:
         if hashlib.sha256(original.data).hexdigest() != original.sha256:
@@ -465,3 +498,9 @@ class SqlStorage(abc.ABC):
     def remove_feed(self, feed_id: int) -> bool:
         with self._write() as connection:
             return connection.execute(t.feeds.delete().where(t.feeds.c.id == feed_id)).rowcount > 0
+
+
+def _payload_specific(exc: DBAPIError) -> bool:
+    """True for an error one payload can cause (a constraint, a value too long), after which the
+    transaction is still usable; False when the database itself failed (gone, full, locked)."""
+    return not (exc.connection_invalidated or isinstance(exc, OperationalError | InterfaceError))

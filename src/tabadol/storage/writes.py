@@ -2,23 +2,30 @@
 
 Nothing here opens or commits a transaction: `SqlStorage` does, after taking the writer lock, so
 the heads read by `load_heads` cannot change before the decider's verdicts are written.
+
+Ingest is set-based: a batch of payloads costs a fixed handful of statements whatever its size
+(members, heads, max seq and known originals are read once; originals, items, versions and audit
+rows are written with one executemany each). The decider runs in Python for the whole batch against
+an in-memory copy of the heads that each accepted payload moves forward, so a guid pushed twice in
+one batch gets consecutive versions exactly as if the payloads had been stored one after another,
+and a refused payload contributes no row at all (no savepoint is needed to undo it).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, bindparam, func, insert, select, update
 
 from tabadol.errors import ErrorCode, TabadolError
-from tabadol.ingest.accept import Head, Verdict, decide
-from tabadol.serialize import parsed_item_to_json
+from tabadol.ingest.accept import Head, Verdict, content_json, decide, head_after
 from tabadol.storage import schema as t
 from tabadol.storage.base import IngestRequest
 from tabadol.storage.queries import search_text_for
-from tabadol.storage.records import to_json
 from tabadol.types import (
     Decision,
     IngestOutcome,
@@ -28,28 +35,193 @@ from tabadol.types import (
     ensure_utc,
 )
 
-# Guids per IN (...) list when loading heads: below every driver's bound-parameter limit.
+# Keys per IN (...) list when looking rows up: below every driver's bound-parameter limit.
 HEAD_LOOKUP_CHUNK = 500
+
+# The executemany UPDATE of moved heads names its target with this parameter ("id" is a column).
+_TARGET_ID = "target_item_id"
+
+
+@dataclass
+class BatchRows:
+    """Everything an ingest batch will write, gathered while deciding (see `plan_ingest`)."""
+
+    originals: dict[str, dict[str, Any]] = field(default_factory=dict)  # by SHA-256, first receipt wins
+    new_items: dict[str, dict[str, Any]] = field(default_factory=dict)  # by item id: rows to insert
+    moved_heads: dict[str, dict[str, Any]] = field(default_factory=dict)  # by item id: head columns
+    versions: list[dict[str, Any]] = field(default_factory=list)
+    audit: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class IngestPlan:
+    """The outcome of every payload of a batch (aligned with the requests) and the rows to write."""
+
+    results: list[IngestReport | TabadolError]
+    rows: BatchRows
 
 
 def ingest_payload(connection: Connection, request: IngestRequest) -> IngestReport:
     """Decide and write one payload inside the caller's write transaction (see Storage.ingest)."""
-    require_member(connection, request.member_code)
-    heads = load_heads(connection, [item.guid or "" for item in request.items])
-    verdicts = decide(request.member_code, request.items, heads)
-    store_original(connection, request.original, request.received_at)
+    plan = plan_ingest(connection, [request])
+    [result] = plan.results
+    if isinstance(result, TabadolError):
+        raise result
+    write_rows(connection, plan.rows)
+    return result
+
+
+def ingest_batch(
+    connection: Connection, requests: Sequence[IngestRequest]
+) -> list[IngestReport | TabadolError]:
+    """Decide and write several payloads; a refused payload is reported in its slot and writes nothing."""
+    plan = plan_ingest(connection, requests)
+    write_rows(connection, plan.rows)
+    return plan.results
+
+
+def plan_ingest(connection: Connection, requests: Sequence[IngestRequest]) -> IngestPlan:
+    """Read what the batch needs in a few queries, then decide every payload in order, in memory."""
+    known_members = existing_members(connection, {request.member_code for request in requests})
+    heads = load_heads(connection, _distinct_guids(requests))
     seq = max_seq(connection)
+    rows = BatchRows()
+    results: list[IngestReport | TabadolError] = []
+    for request in requests:
+        try:
+            if request.member_code not in known_members:
+                raise TabadolError(ErrorCode.MEMBER_NOT_FOUND, code=request.member_code)
+            verdicts = decide(request.member_code, request.items, heads)
+        except TabadolError as exc:
+            results.append(exc)  # refused before anything of it was gathered: it leaves no trace
+            continue
+        seq = _gather_payload(rows, request, verdicts, seq)
+        for verdict in verdicts:
+            if verdict.writes:
+                heads[verdict.guid] = head_after(verdict, request.member_code)
+        report = IngestReport(
+            member_code=request.member_code,
+            original_sha256=request.original.sha256,
+            outcomes=tuple(IngestOutcome(v.decision, v.item_id, v.guid, v.version) for v in verdicts),
+        )
+        rows.audit.append(ingest_audit_values(request, report))
+        results.append(report)
+    return IngestPlan(results, rows)
+
+
+def _distinct_guids(requests: Sequence[IngestRequest]) -> list[str]:
+    return list(dict.fromkeys(item.guid or "" for request in requests for item in request.items))
+
+
+def _gather_payload(rows: BatchRows, request: IngestRequest, verdicts: Sequence[Verdict], seq: int) -> int:
+    """Add one accepted payload's rows; returns the last seq it used (seq stays gap-free)."""
+    rows.originals.setdefault(request.original.sha256, _original_row(request.original, request.received_at))
     for verdict in verdicts:
-        if verdict.writes:
-            seq += 1
-            write_verdict(connection, verdict, request, seq)
-    report = IngestReport(
-        member_code=request.member_code,
-        original_sha256=request.original.sha256,
-        outcomes=tuple(IngestOutcome(v.decision, v.item_id, v.guid, v.version) for v in verdicts),
-    )
-    insert_audit(connection, ingest_audit_values(request, report))
-    return report
+        if not verdict.writes:
+            continue
+        seq += 1
+        version = ItemVersion(
+            item_id=verdict.item_id,
+            version=verdict.version,
+            content_sha256=verdict.content_sha256,
+            original_sha256=request.original.sha256,
+            parsed=verdict.item,
+            received_at=request.received_at,
+            received_via=request.received_via,
+            received_by=request.received_by,
+        )
+        new_item = verdict.decision is Decision.NEW_ITEM
+        _gather_version(rows, request.member_code, verdict.guid, version, seq, new_item, verdict.content)
+    return seq
+
+
+def _gather_version(
+    rows: BatchRows,
+    member_code: str,
+    guid: str,
+    version: ItemVersion,
+    seq: int,
+    new_item: bool,
+    content: Mapping[str, Any],
+) -> None:
+    """Queue one version row and the item row it creates or moves forward (the newest one wins)."""
+    head = _head_values(version, seq)
+    if new_item:
+        first_created = ensure_utc(version.parsed.first_created) or head["version_created"]
+        rows.new_items[version.item_id] = {
+            "id": version.item_id,
+            "member_code": member_code,
+            "guid": guid,
+            "first_created": first_created,
+            **head,
+        }
+    elif version.item_id in rows.new_items:
+        # Created earlier in this batch: its row is not written yet, so it simply takes the new head.
+        rows.new_items[version.item_id].update(head)
+    else:
+        rows.moved_heads[version.item_id] = head
+    rows.versions.append(_version_row(version, seq, content))
+
+
+def _version_row(version: ItemVersion, seq: int, content: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "item_id": version.item_id,
+        "version": version.version,
+        "content_sha256": version.content_sha256,
+        "original_sha256": version.original_sha256,
+        # `content` is content_json(version.parsed): plain JSON values, so this is to_json's text.
+        "parsed": json.dumps(content, ensure_ascii=False, sort_keys=True),
+        "received_at": version.received_at,
+        "received_via": version.received_via,
+        "received_by": version.received_by,
+        "seq": seq,
+    }
+
+
+def _original_row(original: Original, received_at: datetime) -> dict[str, Any]:
+    return {
+        "sha256": original.sha256,
+        "content_type": original.content_type,
+        "size": original.size,
+        "data": original.data,
+        "first_received_at": received_at,
+    }
+
+
+def write_rows(connection: Connection, rows: BatchRows) -> None:
+    """Write a planned batch with one statement per table, parents before children (foreign keys)."""
+    known = existing_originals(connection, list(rows.originals))
+    new_originals = [row for sha, row in rows.originals.items() if sha not in known]
+    if new_originals:
+        connection.execute(insert(t.originals), new_originals)
+    if rows.new_items:
+        connection.execute(insert(t.items), list(rows.new_items.values()))
+    if rows.moved_heads:
+        # first_created stays: an item's creation does not move with its versions.
+        statement = update(t.items).where(t.items.c.id == bindparam(_TARGET_ID))
+        connection.execute(
+            statement, [{_TARGET_ID: item_id, **head} for item_id, head in rows.moved_heads.items()]
+        )
+    if rows.versions:
+        connection.execute(insert(t.item_versions), rows.versions)
+    if rows.audit:
+        connection.execute(insert(t.audit_log), rows.audit)
+
+
+def existing_members(connection: Connection, codes: Iterable[str]) -> set[str]:
+    return set(_existing_keys(connection, t.members.c.code, list(codes)))
+
+
+def existing_originals(connection: Connection, shas: Sequence[str]) -> set[str]:
+    return set(_existing_keys(connection, t.originals.c.sha256, shas))
+
+
+def _existing_keys(connection: Connection, column: Any, keys: Sequence[str]) -> list[str]:
+    found: list[str] = []
+    for start in range(0, len(keys), HEAD_LOOKUP_CHUNK):
+        chunk = keys[start : start + HEAD_LOOKUP_CHUNK]
+        found.extend(connection.execute(select(column).where(column.in_(chunk))).scalars())
+    return found
 
 
 def member_exists(connection: Connection, code: str) -> bool:
@@ -86,72 +258,8 @@ def max_seq(connection: Connection) -> int:
 
 def store_original(connection: Connection, original: Original, received_at: datetime) -> None:
     """Once per SHA-256: identical bytes re-sent keep their first receipt time."""
-    exists = connection.execute(
-        select(t.originals.c.sha256).where(t.originals.c.sha256 == original.sha256)
-    ).first()
-    if exists is None:
-        connection.execute(
-            insert(t.originals).values(
-                sha256=original.sha256,
-                content_type=original.content_type,
-                size=original.size,
-                data=original.data,
-                first_received_at=received_at,
-            )
-        )
-
-
-def write_verdict(connection: Connection, verdict: Verdict, request: IngestRequest, seq: int) -> None:
-    version = ItemVersion(
-        item_id=verdict.item_id,
-        version=verdict.version,
-        content_sha256=verdict.content_sha256,
-        original_sha256=request.original.sha256,
-        parsed=verdict.item,
-        received_at=request.received_at,
-        received_via=request.received_via,
-        received_by=request.received_by,
-    )
-    head_version = None if verdict.decision is Decision.NEW_ITEM else verdict.version - 1
-    write_version(connection, request.member_code, verdict.guid, version, seq, head_version)
-
-
-def write_version(
-    connection: Connection,
-    member_code: str,
-    guid: str,
-    version: ItemVersion,
-    seq: int,
-    head_version: int | None,
-) -> None:
-    """Insert one version row, creating the item row (no head yet) or moving its head forward.
-
-    An older version restored after a newer one is stored without touching the head.
-    """
-    head = _head_values(version, seq)
-    if head_version is None:
-        first_created = ensure_utc(version.parsed.first_created) or head["version_created"]
-        connection.execute(
-            insert(t.items).values(
-                id=version.item_id, member_code=member_code, guid=guid, first_created=first_created, **head
-            )
-        )
-    elif version.version > head_version:
-        # first_created stays: an item's creation does not move with its versions.
-        connection.execute(update(t.items).where(t.items.c.id == version.item_id).values(**head))
-    connection.execute(
-        insert(t.item_versions).values(
-            item_id=version.item_id,
-            version=version.version,
-            content_sha256=version.content_sha256,
-            original_sha256=version.original_sha256,
-            parsed=to_json(parsed_item_to_json(version.parsed)),
-            received_at=version.received_at,
-            received_via=version.received_via,
-            received_by=version.received_by,
-            seq=seq,
-        )
-    )
+    if not existing_originals(connection, [original.sha256]):
+        connection.execute(insert(t.originals).values(**_original_row(original, received_at)))
 
 
 def _head_values(version: ItemVersion, seq: int) -> dict[str, Any]:
@@ -187,43 +295,83 @@ def ingest_audit_values(request: IngestRequest, report: IngestReport) -> dict[st
         "action": "items.ingest",
         "target": request.original.sha256,
         "remote_addr": request.remote_addr,
-        "detail": to_json(detail),
+        # Plain JSON values already, so json.dumps gives to_json's exact text without its walk.
+        "detail": json.dumps(detail, ensure_ascii=False, sort_keys=True),
     }
 
 
 def insert_audit(connection: Connection, values: Mapping[str, Any]) -> None:
-    connection.execute(insert(t.audit_log).values(**values))
+    connection.execute(insert(t.audit_log), [dict(values)])
 
 
-def restore_version_in(connection: Connection, member_code: str, guid: str, version: ItemVersion) -> None:
-    """Insert a backed-up version unless present (see Storage.restore_version)."""
-    present = connection.execute(
-        select(t.item_versions.c.version).where(
-            t.item_versions.c.item_id == version.item_id, t.item_versions.c.version == version.version
-        )
-    ).first()
-    if present is not None:
-        return
-    head = connection.execute(
-        select(t.items.c.member_code, t.items.c.version).where(t.items.c.id == version.item_id)
-    ).first()
-    _check_restorable(connection, member_code, guid, version, head.member_code if head else None)
-    seq = max_seq(connection) + 1
-    write_version(connection, member_code, guid, version, seq, head.version if head else None)
+def restore_versions_in(connection: Connection, versions: Sequence[tuple[str, str, ItemVersion]]) -> None:
+    """Insert backed-up versions unless present (see Storage.restore_version and restore_many).
+
+    Set-based like ingest: what the checks need is read once for the whole sequence, and each
+    version is checked against the store as the versions before it in the sequence leave it.
+    Raises BACKUP_INVALID at the first version that does not fit; the caller's transaction then
+    rolls back every version of the sequence.
+    """
+    item_ids = list(dict.fromkeys(version.item_id for _, _, version in versions))
+    present = _present_versions(connection, item_ids)
+    heads = _restore_heads(connection, item_ids)
+    members = existing_members(connection, {member_code for member_code, _, _ in versions})
+    originals = existing_originals(connection, list({v.original_sha256 for _, _, v in versions}))
+    seq = max_seq(connection)
+    rows = BatchRows()
+    for member_code, guid, version in versions:
+        if (version.item_id, version.version) in present:
+            continue
+        head = heads.get(version.item_id)
+        _check_restorable(member_code, guid, version, head[0] if head else None, members, originals)
+        seq += 1
+        content = content_json(version.parsed)
+        if head is None or version.version > head[1]:
+            _gather_version(rows, member_code, guid, version, seq, head is None, content)
+            heads[version.item_id] = (member_code, version.version)
+        else:  # an older version restored after a newer one leaves the head where it is
+            rows.versions.append(_version_row(version, seq, content))
+        present.add((version.item_id, version.version))
+    write_rows(connection, rows)
+
+
+def _present_versions(connection: Connection, item_ids: Sequence[str]) -> set[tuple[str, int]]:
+    found: set[tuple[str, int]] = set()
+    columns = (t.item_versions.c.item_id, t.item_versions.c.version)
+    for start in range(0, len(item_ids), HEAD_LOOKUP_CHUNK):
+        chunk = item_ids[start : start + HEAD_LOOKUP_CHUNK]
+        rows = connection.execute(select(*columns).where(t.item_versions.c.item_id.in_(chunk)))
+        found.update((row.item_id, row.version) for row in rows)
+    return found
+
+
+def _restore_heads(connection: Connection, item_ids: Sequence[str]) -> dict[str, tuple[str, int]]:
+    """Item id -> (owner, head version)."""
+    heads: dict[str, tuple[str, int]] = {}
+    columns = (t.items.c.id, t.items.c.member_code, t.items.c.version)
+    for start in range(0, len(item_ids), HEAD_LOOKUP_CHUNK):
+        chunk = item_ids[start : start + HEAD_LOOKUP_CHUNK]
+        for item_id, owner, version in connection.execute(select(*columns).where(t.items.c.id.in_(chunk))):
+            heads[item_id] = (owner, version)
+    return heads
 
 
 def _check_restorable(
-    connection: Connection, member_code: str, guid: str, version: ItemVersion, owner: str | None
+    member_code: str,
+    guid: str,
+    version: ItemVersion,
+    owner: str | None,
+    members: set[str],
+    originals: set[str],
 ) -> None:
     def invalid(reason: str) -> TabadolError:
         return TabadolError(
             ErrorCode.BACKUP_INVALID, reason=f"version {version.version} of {guid!r}: {reason}"
         )
 
-    if not member_exists(connection, member_code):
+    if member_code not in members:
         raise invalid(f"no member {member_code}")
     if owner is not None and owner != member_code:
         raise invalid(f"the item belongs to {owner}, not {member_code}")
-    original = select(t.originals.c.sha256).where(t.originals.c.sha256 == version.original_sha256)
-    if connection.execute(original).first() is None:
+    if version.original_sha256 not in originals:
         raise invalid(f"original {version.original_sha256} is missing")
