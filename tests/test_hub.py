@@ -290,3 +290,16 @@ def test_a_given_guid_never_contradicts_the_payload(hub: Hub) -> None:
         hub.ingest_payload("irna", ninjs("urn:irna:own2"), None, via="http", guid="urn:irna:other")
     assert caught.value.code is ErrorCode.INVALID_FIELD
     assert caught.value.fields["field"] == "guid"
+
+
+def test_a_used_key_still_checks_its_secret_and_revocation_is_immediate(hub: Hub) -> None:
+    add_members(hub)
+    key, token = hub.issue_key("irna", Role.EDITOR, "desk")
+    assert hub.authenticate(token).key_id == key.key_id
+    wrong = f"tbd_{key.key_id}_{'x' * 43}"
+    with pytest.raises(TabadolError) as caught:
+        hub.authenticate(wrong)
+    assert caught.value.code is ErrorCode.INVALID_KEY
+    hub.revoke_key(key.key_id)
+    with pytest.raises(TabadolError):
+        hub.authenticate(token)

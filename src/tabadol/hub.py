@@ -72,9 +72,15 @@ class GroupCommitter:
         self._thread.start()
 
     def submit(self, request: IngestRequest) -> IngestReport:
+        """Queue the request and wait for its commit."""
+        return self.enqueue(request).result()
+
+    def enqueue(self, request: IngestRequest) -> Future[IngestReport]:
+        """Queue the request; the future resolves after the commit that holds it (for async callers,
+        which wait without holding a thread)."""
         future: Future[IngestReport] = Future()
         self._queue.put((request, future))
-        return future.result()
+        return future
 
     def close(self) -> None:
         self._queue.put(None)
@@ -200,6 +206,7 @@ class Hub:
         if parts is None:
             raise TabadolError(ErrorCode.INVALID_KEY)
         key_id, secret = parts
+        # Read on every request, never cached: a revocation (from any process) takes effect at once.
         found = self.storage.get_api_key(key_id)
         if found is None:
             raise TabadolError(ErrorCode.INVALID_KEY)

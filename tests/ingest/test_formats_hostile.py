@@ -314,3 +314,15 @@ def test_undeclared_legacy_text_is_refused_with_the_charset_advice() -> None:
         .parse(data, "text/plain; charset=windows-1251")[1][0]
         .headline.startswith("Паромная")
     )
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16", "utf-32"])
+@pytest.mark.parametrize("slash", ["/", "\\/"])
+def test_json_feed_is_told_from_ninjs_without_a_content_type(encoding: str, slash: str) -> None:
+    version = f"https:{slash}{slash}jsonfeed.org{slash}version{slash}1.1"
+    entry = '{"id": "az-1", "title": "Xəbər", "content_text": "Mətn"}'
+    feed = '{"version": "%s", "title": "AzerTAc", "items": [' + entry + "]}"
+    data = (feed % version).encode(encoding)
+    assert default_registry().parse(data, None)[0] == "jsonfeed"
+    ninjs = '{"uri": "urn:az:1", "headline": "jsonfeed.org is mentioned", "body_text": "See https://jsonfeed.org/"}'
+    assert default_registry().parse(ninjs.encode(encoding), None)[0] == "ninjs"

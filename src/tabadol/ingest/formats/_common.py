@@ -99,10 +99,25 @@ def refuse_duplicate_guids(items: Iterable[ParsedItem]) -> None:
         seen.add(item.guid)
 
 
+_WIDE_BOMS = (
+    (b"\x00\x00\xfe\xff", "utf-32-be"),
+    (b"\xff\xfe\x00\x00", "utf-32-le"),
+    (b"\xfe\xff", "utf-16-be"),
+    (b"\xff\xfe", "utf-16-le"),
+)
+
+
 def first_non_space_byte(data: bytes, limit: int = 4096) -> int | None:
-    """The first byte that is not whitespace or a UTF-8 BOM (for cheap sniffing)."""
+    """The first character that is not whitespace, as an ASCII code (for cheap sniffing).
+
+    Skips a UTF-8 BOM, and reads UTF-16/32 (with a BOM, as RFC 8259 allows JSON to be sent) so a
+    wide-encoded JSON or XML document is recognised like its UTF-8 twin."""
     head = data[:limit]
     if head.startswith(b"\xef\xbb\xbf"):
         head = head[3:]
+    for bom, codec in _WIDE_BOMS:
+        if head.startswith(bom):
+            text = head[len(bom) :].decode(codec, errors="ignore").lstrip()
+            return ord(text[0]) if text and text[0].isascii() else None
     stripped = head.lstrip()
     return stripped[0] if stripped else None

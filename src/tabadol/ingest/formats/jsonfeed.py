@@ -37,8 +37,14 @@ def is_json_feed(document: object) -> bool:
     return isinstance(version, str) and version.startswith(_VERSION_PREFIXES)
 
 
+def may_be_json_feed(data: bytes) -> bool:
+    """A cheap pre-check before a full parse: a JSON Feed names its spec's host in its version (even
+    with escaped slashes), unless it is UTF-16/32, whose NUL bytes hide the ASCII marker."""
+    return b"jsonfeed.org" in data or b"\x00" in data[:8]
+
+
 def sniff(data: bytes) -> bool:
-    if first_non_space_byte(data) != ord("{"):
+    if first_non_space_byte(data) != ord("{") or not may_be_json_feed(data):
         return False
     try:
         return is_json_feed(parse_json(data))

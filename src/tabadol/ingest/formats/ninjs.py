@@ -25,7 +25,7 @@ from tabadol.ingest.formats._common import (
     resolve_body,
 )
 from tabadol.ingest.formats._html import html_to_text, looks_like_html
-from tabadol.ingest.formats.jsonfeed import is_json_feed
+from tabadol.ingest.formats.jsonfeed import is_json_feed, may_be_json_feed
 from tabadol.types import ParsedItem, Subject
 
 NAME = "ninjs"
@@ -48,6 +48,8 @@ def sniff(data: bytes) -> bool:
             return False
     elif first != ord("{"):
         return False
+    if not may_be_json_feed(data):
+        return True  # cheap: only a document that may be a JSON Feed needs a full parse to tell
     try:
         return not is_json_feed(parse_json(data))
     except ParseError:
