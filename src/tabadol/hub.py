@@ -270,6 +270,7 @@ class Hub:
             received_via=via,
             received_by=actor.key_id,
             remote_addr=actor.remote_addr,
+            actor_member=actor.member_code,
         )
 
     def ingest_payload(

@@ -195,3 +195,23 @@ def test_an_item_without_guid_is_refused() -> None:
     with pytest.raises(TabadolError) as caught:
         decide("irna", [item(guid="")], {})
     assert caught.value.code is ErrorCode.MISSING_FIELD
+
+
+def _killed_head(version_created: datetime, received_at: datetime) -> Head:
+    kill = item(pub_status=PubStatus.CANCELED, version_created=version_created)
+    return replace(head_for(kill, version=2), killed=True, received_at=received_at)
+
+
+def test_replaying_old_content_never_resurrects_a_killed_item() -> None:
+    """The kill was dated 09:00 by the sender but reached the hub at 14:00; v1 (10:00) is replayed."""
+    head = _killed_head(version_created=T0 - timedelta(hours=3), received_at=T0 + timedelta(hours=2))
+    for replay in (item(version_created=T0 - timedelta(hours=2)), item(headline="Undated re-send")):
+        [verdict] = decide("irna", [replay], {"urn:a:1": head})
+        assert (verdict.decision, verdict.version) == (Decision.DUPLICATE, 2)
+
+
+def test_a_sender_may_reinstate_a_killed_item_with_fresh_content() -> None:
+    head = _killed_head(version_created=T0, received_at=T0 + timedelta(minutes=1))
+    reinstated = item(headline="Reinstated", version_created=T0 + timedelta(hours=1))
+    [verdict] = decide("irna", [reinstated], {"urn:a:1": head})
+    assert (verdict.decision, verdict.version) == (Decision.NEW_VERSION, 3)

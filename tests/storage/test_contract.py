@@ -15,7 +15,7 @@ from storage_helpers import T0, MakeRequest, add_member, build_request
 
 from tabadol.errors import ErrorCode, TabadolError
 from tabadol.storage import open_storage
-from tabadol.storage.base import Storage
+from tabadol.storage.base import IngestRequest, Storage
 from tabadol.storage.migrations import LATEST_VERSION
 from tabadol.types import (
     ApiKey,
@@ -27,6 +27,7 @@ from tabadol.types import (
     PubStatus,
     Role,
     Subject,
+    utc_now,
 )
 
 MakeItem = Callable[..., ParsedItem]
@@ -262,12 +263,15 @@ def test_ingest_many_of_nothing_is_nothing(storage: Storage) -> None:
 def test_audit_row_per_ingest(
     storage: Storage, members: object, make_request: MakeRequest, make_item: MakeItem
 ) -> None:
+    # An administrator (member "union") pushing for IRNA: the audit names who pushed, and for whom.
     request = make_request("irna", make_item("urn:irna:x"), make_item("urn:irna:y"), received_by="key-7")
+    request = replace(request, actor_member="union")
     storage.ingest(request)
     storage.ingest(request)
     newest, oldest = storage.list_audit()
     assert oldest.action == newest.action == "items.ingest"
-    assert (oldest.actor_member, oldest.actor_key_id, oldest.remote_addr) == ("irna", "key-7", "127.0.0.1")
+    assert (oldest.actor_member, oldest.actor_key_id, oldest.remote_addr) == ("union", "key-7", "127.0.0.1")
+    assert oldest.detail["member"] == "irna"
     assert oldest.target == request.original.sha256
     assert oldest.detail["counts"] == {"new_item": 2, "new_version": 0, "duplicate": 0, "kill": 0}
     assert oldest.detail["guids"] == ["urn:irna:x", "urn:irna:y"]
@@ -790,3 +794,26 @@ def test_unique_key_race_is_retried_not_leaked(
     item = storage.get_item_by_guid("urn:race:1")
     assert item is not None and [v.version for v in storage.list_versions(item.id)] == [1, 2]
     assert len(storage.list_audit()) == 3
+
+
+def test_a_replayed_version_does_not_resurrect_a_killed_item(storage: Storage) -> None:
+    """End to end through the store: heads read back from the database remember the kill."""
+    from tabadol.hub import sha256_hex
+
+    storage.add_member(MemberInfo("irna", {"en": "IRNA"}, "IR", ("fa",), created_at=utc_now()))
+
+    def payload(item: ParsedItem) -> IngestRequest:
+        data = repr(item).encode()
+        return IngestRequest(
+            "irna", Original(sha256_hex(data), "text/plain", data), (item,), utc_now(), "cli"
+        )
+
+    base = ParsedItem(guid="urn:irna:zombie", headline="Ferry", body_text="Aktau.", source_format="ninjs")
+    v1 = replace(base, version_created=datetime(2026, 11, 20, 10, tzinfo=UTC))
+    kill = replace(base, pub_status=PubStatus.CANCELED, version_created=datetime(2026, 11, 20, 9, tzinfo=UTC))
+    storage.ingest(payload(v1))
+    storage.ingest(payload(kill))
+    replay = storage.ingest(payload(v1))
+    assert replay.outcomes[0].decision is Decision.DUPLICATE
+    item = storage.get_item_by_guid("urn:irna:zombie")
+    assert item is not None and item.is_killed and item.version == 2

@@ -16,6 +16,9 @@ The rules, per incoming item of one payload for one member:
   timestamps are not stale: a sender correcting without bumping the time still gets a new version.
 - A canceled item is never stale: a kill must take effect even when the sender's clock is wrong.
   Changed content that is canceled is a KILL; otherwise a NEW_VERSION (head version + 1).
+- After a kill, content that is not canceled is stale (a DUPLICATE) unless the sender dates it after
+  the kill reached the hub: replaying an old feed cannot resurrect a killed item, while a sender that
+  deliberately reinstates it, with a fresh `version_created`, gets a new version.
 """
 
 from __future__ import annotations
@@ -81,6 +84,8 @@ class Head:
     version: int
     content_sha256: str
     sender_version_created: datetime | None  # the sender's own timestamp of the head, if it gave one
+    killed: bool = False  # the head is canceled
+    received_at: datetime | None = None  # when the head version reached the hub
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +130,7 @@ def _decide_one(guid: str, item: ParsedItem, head: Head | None) -> Verdict:
     return Verdict(decision, head.item_id, guid, head.version + 1, fingerprint, item, content=content)
 
 
-def head_after(verdict: Verdict, member_code: str) -> Head:
+def head_after(verdict: Verdict, member_code: str, received_at: datetime | None = None) -> Head:
     """The head a guid has once `verdict` is stored: what the next payload of a batch decides against."""
     return Head(
         item_id=verdict.item_id,
@@ -133,12 +138,20 @@ def head_after(verdict: Verdict, member_code: str) -> Head:
         version=verdict.version,
         content_sha256=verdict.content_sha256,
         sender_version_created=ensure_utc(verdict.item.version_created),
+        killed=verdict.item.pub_status is PubStatus.CANCELED,
+        received_at=received_at,
     )
 
 
 def _is_stale(item: ParsedItem, head: Head) -> bool:
     if item.pub_status is PubStatus.CANCELED:
         return False
+    if head.killed:
+        # A killed item comes back only when its sender dates new content after the kill reached the
+        # hub: a replayed feed or a retried old push must never bring a withdrawn text back.
+        incoming = ensure_utc(item.version_created)
+        killed_at = ensure_utc(head.received_at)
+        return incoming is None or killed_at is None or incoming <= killed_at
     if item.version_created is None or head.sender_version_created is None:
         return False
     incoming = ensure_utc(item.version_created)

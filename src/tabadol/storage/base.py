@@ -49,6 +49,9 @@ class IngestRequest:
     received_via: str
     received_by: str | None = None  # API key id; None for the local operator
     remote_addr: str | None = None
+    # The member whose key pushed: differs from member_code when an administrator pushes for a
+    # member; None for the local operator (CLI, demo). The audit log names this actor.
+    actor_member: str | None = None
 
 
 @runtime_checkable
@@ -96,8 +99,8 @@ class Storage(Protocol):
         belongs to another member, MEMBER_NOT_FOUND for an unknown member. Concurrent calls for the
         same guid are serialised by the backend and become consecutive versions.
         In the same transaction it records one audit entry, action "items.ingest", actor
-        (member_code, received_by, remote_addr), target the original's SHA-256, detail the counts
-        per decision, the guids and received_via: every accepted payload is in the audit log (an
+        (actor_member, received_by, remote_addr), target the original's SHA-256, detail the member
+        the items are for, the counts per decision, the guids and received_via: every accepted payload is in the audit log (an
         all-duplicate push too), and a refused one is not.
         """
 

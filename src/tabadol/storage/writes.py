@@ -32,6 +32,7 @@ from tabadol.types import (
     IngestReport,
     ItemVersion,
     Original,
+    PubStatus,
     ensure_utc,
 )
 
@@ -98,7 +99,7 @@ def plan_ingest(connection: Connection, requests: Sequence[IngestRequest]) -> In
         seq = _gather_payload(rows, request, verdicts, seq)
         for verdict in verdicts:
             if verdict.writes:
-                heads[verdict.guid] = head_after(verdict, request.member_code)
+                heads[verdict.guid] = head_after(verdict, request.member_code, request.received_at)
         report = IngestReport(
             member_code=request.member_code,
             original_sha256=request.original.sha256,
@@ -242,12 +243,20 @@ def load_heads(connection: Connection, guids: Sequence[str]) -> dict[str, Head]:
         t.items.c.version,
         t.items.c.content_sha256,
         t.items.c.sender_version_created,
+        t.items.c.pub_status,
+        t.items.c.received_at,
     )
     for start in range(0, len(guids), HEAD_LOOKUP_CHUNK):
         chunk = guids[start : start + HEAD_LOOKUP_CHUNK]
         for row in connection.execute(select(*columns).where(t.items.c.guid.in_(chunk))):
             heads[row.guid] = Head(
-                row.id, row.member_code, row.version, row.content_sha256, row.sender_version_created
+                row.id,
+                row.member_code,
+                row.version,
+                row.content_sha256,
+                row.sender_version_created,
+                killed=row.pub_status == PubStatus.CANCELED.value,
+                received_at=row.received_at,
             )
     return heads
 
@@ -287,10 +296,11 @@ def ingest_audit_values(request: IngestRequest, report: IngestReport) -> dict[st
         "counts": {decision.value: report.count(decision) for decision in Decision},
         "guids": [outcome.guid for outcome in report.outcomes],
         "received_via": request.received_via,
+        "member": request.member_code,
     }
     return {
         "at": request.received_at,
-        "actor_member": request.member_code,
+        "actor_member": request.actor_member,
         "actor_key_id": request.received_by,
         "action": "items.ingest",
         "target": request.original.sha256,
