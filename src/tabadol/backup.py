@@ -341,7 +341,7 @@ def restore_backup(hub: Hub, path: Path, *, force: bool = False) -> RestoreSumma
     """Check the whole backup, then write it. Refuses a store that holds data unless `force`."""
     storage = hub.storage
     if not force and not store_is_empty(storage):
-        raise _invalid("the target store is not empty (use --force to merge the backup into it)")
+        raise TabadolError(ErrorCode.STORE_NOT_EMPTY)
     header = verify_backup(path, storage)
     summary = RestoreSummary(counts=dict(header["counts"]))
     writer = _RestoreWriter(storage, summary)

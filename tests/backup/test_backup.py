@@ -88,8 +88,7 @@ def test_restore_refuses_a_store_with_data_and_force_adds_nothing_twice(
 
     with pytest.raises(TabadolError) as refused:
         restore_backup(second_hub, path)
-    assert refused.value.code is ErrorCode.BACKUP_INVALID
-    assert "not empty" in refused.value.message
+    assert refused.value.code is ErrorCode.STORE_NOT_EMPTY
 
     again = restore_backup(second_hub, path, force=True)
     assert again.skipped["member"] == 2 and again.skipped["feed"] == 1
@@ -191,7 +190,7 @@ def test_cli_backup_and_restore_report_errors_with_their_code(
 
     refused = run_cli("restore", str(path))  # into the populated store itself
     assert refused.exit_code == 1
-    assert refused.stderr.startswith("E503 backup_invalid: The backup cannot be restored: the target store")
+    assert refused.stderr.startswith("E505 store_not_empty: The store already holds data")
 
     missing = run_cli("--database", second_database_url, "restore", str(tmp_path / "none.gz"))
     assert missing.exit_code == 1 and missing.stderr.startswith("E503 backup_invalid")
