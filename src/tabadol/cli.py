@@ -11,10 +11,9 @@ import json
 import os
 import sys
 import time
-from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -28,7 +27,6 @@ from tabadol.config import Settings
 from tabadol.errors import ErrorCode, TabadolError
 from tabadol.hub import OPERATOR, Hub, create_hub
 from tabadol.serialize import format_datetime, parse_datetime, to_jsonable
-from tabadol.storage.base import IngestRequest
 from tabadol.types import Decision, Role, utc_now
 
 app = typer.Typer(help="tabadol: a multilingual news-exchange hub for news agencies.", no_args_is_help=True)
@@ -40,8 +38,6 @@ app.add_typer(feed_app, name="feed")
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
-# Files are stored in commits of this many payloads: few fsyncs, yet bounded memory.
-INGEST_BATCH = 500
 # Below this many files a progress bar is more noise than help.
 PROGRESS_THRESHOLD = 50
 # The hub's working languages besides English, each with its own --name-<tag> option.
@@ -294,97 +290,6 @@ def agency_revoke(
 
 
 # -- ingest -------------------------------------------------------------------------------------
-@dataclass
-class IngestTally:
-    decisions: Counter[Decision] = field(default_factory=Counter)
-    files: int = 0
-    failures: list[tuple[Path, TabadolError]] = field(default_factory=list)
-
-    def summary(self) -> str:
-        return (
-            f"{self.files} files: {self.decisions[Decision.NEW_ITEM]} new, "
-            f"{self.decisions[Decision.NEW_VERSION]} versions, "
-            f"{self.decisions[Decision.DUPLICATE]} duplicates, "
-            f"{self.decisions[Decision.KILL]} kills, {len(self.failures)} errors."
-        )
-
-
-def payload_files(paths: Sequence[Path]) -> list[Path]:
-    """Files as given, directories walked recursively; hidden files and folders are skipped."""
-    found: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            found.extend(
-                sorted(
-                    p
-                    for p in path.rglob("*")
-                    if p.is_file() and not any(part.startswith(".") for part in p.relative_to(path).parts)
-                )
-            )
-        else:
-            found.append(path)
-    return found
-
-
-class FileIngester:
-    """Prepares one payload per file and stores them in batches (one commit per batch)."""
-
-    def __init__(
-        self,
-        hub: Hub,
-        member_code: str,
-        content_type: str | None,
-        guid: str | None,
-        language: str | None = None,
-    ) -> None:
-        self.hub = hub
-        self.language = language
-        self.member_code = member_code
-        self.content_type = content_type
-        self.guid = guid
-        self.tally = IngestTally()
-        self._pending: list[tuple[Path, IngestRequest]] = []
-
-    def add(self, path: Path) -> None:
-        self.tally.files += 1
-        try:
-            data = path.read_bytes()
-        except OSError as error:
-            self._failed(path, TabadolError(ErrorCode.FETCH_FAILED, url=str(path), reason=error.strerror))
-            return
-        try:
-            request = self.hub.prepare_payload(
-                self.member_code,
-                data,
-                self.content_type,
-                via="cli",
-                guid=self.guid,
-                language=self.language,
-                limit_items=False,
-            )
-        except TabadolError as error:
-            self._failed(path, error)
-            return
-        self._pending.append((path, request))
-        if len(self._pending) >= INGEST_BATCH:
-            self.flush()
-
-    def flush(self) -> None:
-        if not self._pending:
-            return
-        batch, self._pending = self._pending, []
-        results = self.hub.storage.ingest_many([request for _, request in batch])
-        for (path, _), result in zip(batch, results, strict=True):
-            if isinstance(result, TabadolError):
-                self._failed(path, result)
-            else:
-                self.tally.decisions.update(outcome.decision for outcome in result.outcomes)
-
-    def _failed(self, path: Path, error: TabadolError) -> None:
-        self.tally.failures.append((path, error))
-        err.print(f"{path}: E{error.code.number} {error.code.slug}: {error.message}", markup=False)
-
-
 @app.command()
 def ingest(
     ctx: typer.Context,
@@ -397,23 +302,36 @@ def ingest(
     language: Annotated[
         str | None, typer.Option(help="BCP-47 language of items whose format declares none (plain text).")
     ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=0, help="Processes that parse files while others are stored (default: 2 for large batches)."
+        ),
+    ] = None,
 ) -> None:
     """Ingest wire files for a member: each file is one payload, exactly as a push would be."""
+    from tabadol.ingest.transports.files import FileOptions, ingest_files, payload_files
+
     files = payload_files(paths)
     if guid and len(files) != 1:
         err.print("--guid names one item, so it needs exactly one file.", markup=False)
         raise typer.Exit(code=2)
     with open_hub(ctx) as hub:
         hub.get_member(agency)
-        ingester = FileIngester(hub, agency, content_type, guid, language)
+        options = FileOptions(agency, content_type=content_type, guid=guid, language=language)
         with _progress(len(files)) as progress:
             task = progress.add_task("Ingesting", total=len(files))
-            for path in files:
-                ingester.add(path)
+
+            def report(path: Path, error: TabadolError | None) -> None:
+                if error is not None:
+                    err.print(
+                        f"{path}: E{error.code.number} {error.code.slug}: {error.message}", markup=False
+                    )
                 progress.advance(task)
-            ingester.flush()
-    out.print(ingester.tally.summary())
-    if ingester.tally.failures:
+
+            tally = ingest_files(hub, files, options, workers=workers, on_file=report)
+    out.print(tally.summary())
+    if tally.failures:
         raise typer.Exit(code=1)
 
 

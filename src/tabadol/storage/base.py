@@ -100,8 +100,8 @@ class Storage(Protocol):
         same guid are serialised by the backend and become consecutive versions.
         In the same transaction it records one audit entry, action "items.ingest", actor
         (actor_member, received_by, remote_addr), target the original's SHA-256, detail the member
-        the items are for, the counts per decision, the guids and received_via: every accepted payload is in the audit log (an
-        all-duplicate push too), and a refused one is not.
+        the items are for, the counts per decision, the guids and received_via: every accepted
+        payload is in the audit log (an all-duplicate push too), and a refused one is not.
         """
 
     def ingest_many(self, requests: Sequence[IngestRequest]) -> list[IngestReport | TabadolError]:
