@@ -817,3 +817,34 @@ def test_a_replayed_version_does_not_resurrect_a_killed_item(storage: Storage) -
     assert replay.outcomes[0].decision is Decision.DUPLICATE
     item = storage.get_item_by_guid("urn:irna:zombie")
     assert item is not None and item.is_killed and item.version == 2
+
+
+def test_a_removed_feeds_id_is_never_given_again(storage: Storage, members: object) -> None:
+    """The audit log names feeds by id: two feeds must never share one."""
+    first = storage.add_feed("irna", "https://irna.ir/rss", 300, T0)
+    second = storage.add_feed("irna", "https://irna.ir/en/rss", 300, T0)
+    assert storage.remove_feed(second.id)
+    third = storage.add_feed("irna", "https://irna.ir/ar/rss", 300, T0)
+    assert third.id not in (first.id, second.id)
+
+
+def test_the_feed_table_rebuild_keeps_every_row(storage: Storage, members: object) -> None:
+    """Migration 3 rebuilt the SQLite feeds table; running its rebuild again changes no row."""
+    from tabadol.storage.migrations import v003_feed_ids_never_reused
+    from tabadol.storage.sql import SqlStorage
+
+    feed = storage.add_feed("irna", "https://irna.ir/rss", 300, T0)
+    storage.update_feed_state(
+        feed.id,
+        etag='"abc"',
+        last_modified="Mon, 23 Nov 2026 10:00:00 GMT",
+        next_poll_at=T0 + timedelta(minutes=5),
+        consecutive_errors=2,
+        last_error="E402 fetch_failed",
+        last_polled_at=T0,
+    )
+    before = storage.list_feeds()
+    assert isinstance(storage, SqlStorage)
+    with storage.engine.begin() as connection:
+        v003_feed_ids_never_reused.apply(connection)
+    assert storage.list_feeds() == before

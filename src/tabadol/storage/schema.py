@@ -165,4 +165,5 @@ feeds = Table(
     Column("last_polled_at", UTCDateTime),
     Column("enabled", Boolean, nullable=False, default=True),
     Index("ix_feeds_due", "enabled", "next_poll_at"),
+    sqlite_autoincrement=True,  # migration 3: ids are never reused
 )

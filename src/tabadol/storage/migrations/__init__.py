@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection
 
-from tabadol.storage.migrations import v001_initial, v002_text_search
+from tabadol.storage.migrations import v001_initial, v002_text_search, v003_feed_ids_never_reused
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +26,7 @@ class Migration:
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial tables", v001_initial.apply),
     Migration(2, "trigram index for text search (PostgreSQL with pg_trgm)", v002_text_search.apply),
+    Migration(3, "feed ids are never reused (SQLite AUTOINCREMENT)", v003_feed_ids_never_reused.apply),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version
