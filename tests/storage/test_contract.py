@@ -848,3 +848,43 @@ def test_the_feed_table_rebuild_keeps_every_row(storage: Storage, members: objec
     with storage.engine.begin() as connection:
         v003_feed_ids_never_reused.apply(connection)
     assert storage.list_feeds() == before
+
+
+def test_text_search_meets_every_spelling(
+    storage: Storage, members: object, make_request: MakeRequest
+) -> None:
+    """Arabic-keyboard Persian, without ZWNJ and with Arabic-Indic digits, is found by a Persian query."""
+    sent = ParsedItem(
+        guid="urn:irna:spelling",
+        headline="نشست خبرگزاريهاي كشورهاي ساحلي",  # Arabic yeh and kaf, no ZWNJ
+        body_text="در سال ١٤٠٣ برگزار شد.",  # Arabic-Indic digits
+        source_format="plaintext",
+    )
+    storage.ingest(make_request("irna", sent))
+    for query in ("خبرگزاری‌های کشورهای", "۱۴۰۳", "1403", "ساحلی"):
+        found = storage.list_items(ItemQuery(text=query, now=T0), 10).items
+        assert [item.guid for item in found] == ["urn:irna:spelling"], query
+    assert storage.list_items(ItemQuery(text="1404", now=T0), 10).items == ()
+
+
+def test_search_text_migration_rebuilds_old_rows(
+    storage: Storage, members: object, make_request: MakeRequest
+) -> None:
+    from sqlalchemy import text
+
+    from tabadol.storage.migrations import v004_search_text_normalised
+    from tabadol.storage.sql import SqlStorage
+
+    sent = ParsedItem(
+        guid="urn:irna:old", headline="خبرگزاري ايرنا", body_text="متن", source_format="plaintext"
+    )
+    storage.ingest(make_request("irna", sent))
+    assert isinstance(storage, SqlStorage)
+    with storage.engine.begin() as connection:  # as an earlier release stored it: casefolded only
+        connection.execute(text("UPDATE items SET search_text = :old"), {"old": "خبرگزاري ايرنا\nمتن"})
+    assert storage.list_items(ItemQuery(text="خبرگزاری", now=T0), 10).items == ()
+    with storage.engine.begin() as connection:
+        v004_search_text_normalised.apply(connection)
+    assert [i.guid for i in storage.list_items(ItemQuery(text="خبرگزاری", now=T0), 10).items] == [
+        "urn:irna:old"
+    ]

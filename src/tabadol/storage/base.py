@@ -124,9 +124,10 @@ class Storage(Protocol):
         that gets a newer version meanwhile moves to the head of the list, before the cursor).
         Embargoed items (embargoed_until > query.now) are excluded unless query.include_embargoed.
         Filters: since and until are both inclusive; a language tag matches itself and its
-        subtags ("kk" matches "kk-Latn"); text is a case-insensitive substring of headline or body
-        with no wildcards. Raises INVALID_CURSOR for a cursor it did not make, INVALID_QUERY for a
-        limit below 1."""
+        subtags ("kk" matches "kk-Latn"); text is a substring of headline or body, with no
+        wildcards, compared in the search form of enrich.normalize (case, Persian/Arabic letter
+        variants, digits, ZWNJ and marks do not matter). Raises INVALID_CURSOR for a cursor it did
+        not make, INVALID_QUERY for a limit below 1."""
 
     def count_items(self) -> int: ...
 

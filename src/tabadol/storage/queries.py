@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import and_, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
+from tabadol.enrich.normalize import normalize_for_search
 from tabadol.storage import schema as t
 from tabadol.types import (
     ItemQuery,
@@ -20,13 +21,14 @@ ITEM_COLUMNS = (*t.items.c, t.item_versions.c.parsed)
 
 
 def search_text_for(item: ParsedItem) -> str:
-    """What `ItemQuery.text` is matched against: casefolded so the match ignores case in every script."""
-    return f"{item.headline}\n{item.body_text}".casefold()
+    """What `ItemQuery.text` is matched against: headline and body in their search form (case,
+    Persian/Arabic letter variants, digits, ZWNJ, marks and spacing unified; see enrich.normalize)."""
+    return normalize_for_search(f"{item.headline}\n{item.body_text}")
 
 
 def like_pattern(text: str) -> str:
-    """A LIKE pattern matching `text` anywhere, with its own wildcards taken literally (escape '\\')."""
-    escaped = text.casefold().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    """A LIKE pattern matching `text` (in its search form) anywhere, its own wildcards taken literally."""
+    escaped = normalize_for_search(text).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
 
 

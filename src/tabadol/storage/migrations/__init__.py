@@ -13,7 +13,12 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection
 
-from tabadol.storage.migrations import v001_initial, v002_text_search, v003_feed_ids_never_reused
+from tabadol.storage.migrations import (
+    v001_initial,
+    v002_text_search,
+    v003_feed_ids_never_reused,
+    v004_search_text_normalised,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +32,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial tables", v001_initial.apply),
     Migration(2, "trigram index for text search (PostgreSQL with pg_trgm)", v002_text_search.apply),
     Migration(3, "feed ids are never reused (SQLite AUTOINCREMENT)", v003_feed_ids_never_reused.apply),
+    Migration(4, "search text in the normalised search form", v004_search_text_normalised.apply),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version
