@@ -202,13 +202,19 @@ def parse_xml(data: bytes, declared_charset: str | None = None) -> etree._Elemen
     return root
 
 
-def _decode_xml_text(data: bytes, declared_charset: str | None) -> str:
+def _decode_document(data: bytes, declared_charset: str | None) -> str:
+    """XML and JSON alike: refuse an empty body, then decode by BOM, declaration, or the UTF-16/32
+    family that the NUL pattern of a BOM-less document reveals."""
     if not data.strip():
         raise ParseError(ErrorCode.EMPTY_BODY)
     charset = declared_charset
     if charset is None and detect_bom(data) is None:
         charset = unicode_family_without_bom(data)
-    text = decode_text(data, charset)
+    return decode_text(data, charset)
+
+
+def _decode_xml_text(data: bytes, declared_charset: str | None) -> str:
+    text = _decode_document(data, declared_charset)
     forbidden = _XML_FORBIDDEN_CHARS.search(text)
     if forbidden:
         line = text.count("\n", 0, forbidden.start()) + 1
@@ -270,12 +276,7 @@ def _describe_syntax_error(exc: etree.XMLSyntaxError) -> str:
 
 def parse_json(data: bytes, declared_charset: str | None = None) -> Any:
     """Decode (UTF-8/16/32 per RFC 8259, BOM honoured) and load JSON with a nesting-depth limit."""
-    if not data.strip():
-        raise ParseError(ErrorCode.EMPTY_BODY)
-    charset = declared_charset
-    if charset is None and detect_bom(data) is None:
-        charset = unicode_family_without_bom(data)
-    text = decode_text(data, charset)
+    text = _decode_document(data, declared_charset)
     depth = _max_nesting_depth(text)
     if depth > MAX_JSON_DEPTH:
         raise ParseError(
