@@ -203,3 +203,36 @@ def test_versions_listing_describes_each_version(
     assert v1["content_sha256"] != v2["content_sha256"]
     assert v2["href"].endswith("/versions/2") and v2["original_href"].endswith("/versions/2/original")
     assert v1["received_via"] == "http"
+
+
+def test_an_embargoed_version_is_withheld_after_a_correction_lifts_the_embargo(
+    client: TestClient, clock: MovableClock, editor_token: str, reader_token: str, push: Callable[..., Any]
+) -> None:
+    until = utc_now() + timedelta(hours=2)
+    first = push(guid="urn:irna:emb-v", headline="زیر تحریم", embargoed=format_datetime(until))
+    item_id = first.json()["items"][0]["id"]
+    push(guid="urn:irna:emb-v", headline="منتشر شد")  # the correction carries no embargo
+    reader = bearer(reader_token)
+    versions = client.get(f"/api/v1/items/{item_id}/versions", headers=reader).json()["versions"]
+    assert [v["version"] for v in versions] == [2]
+    assert_error(client.get(f"/api/v1/items/{item_id}/versions/1", headers=reader), 404, "version_not_found")
+    original = client.get(f"/api/v1/items/{item_id}/versions/1/original", headers=reader)
+    assert_error(original, 404, "version_not_found")
+    clock.offset = timedelta(hours=2, seconds=1)
+    versions = client.get(f"/api/v1/items/{item_id}/versions", headers=reader).json()["versions"]
+    assert [v["version"] for v in versions] == [1, 2]
+    assert client.get(f"/api/v1/items/{item_id}/versions/1/original", headers=reader).status_code == 200
+
+
+def test_an_admin_push_is_audited_as_the_admin_for_the_member(
+    client: TestClient, hub: Any, admin_token: str
+) -> None:
+    hub.add_member("tass", {"en": "TASS"}, "RU", ["ru"])
+    headers = {**bearer(admin_token), "Content-Type": "application/json"}
+    response = client.post(
+        "/api/v1/items?member=tass", content=ninjs_bytes(guid="urn:tass:by-admin"), headers=headers
+    )
+    assert response.status_code == 201, response.text
+    entry = next(e for e in hub.storage.list_audit(limit=10) if e.action == "items.ingest")
+    assert (entry.actor_member, entry.detail["member"]) == ("irna", "tass")
+    assert entry.actor_key_id == admin_token.split("_")[1]
