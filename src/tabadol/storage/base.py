@@ -20,6 +20,7 @@ from datetime import datetime
 from typing import Protocol, runtime_checkable
 
 from tabadol.errors import TabadolError
+from tabadol.storage.jobs import Job, JobSpec
 from tabadol.types import (
     ApiKey,
     AuditEntry,
@@ -209,3 +210,50 @@ class Storage(Protocol):
     ) -> None: ...
 
     def remove_feed(self, feed_id: int) -> bool: ...
+
+    # -- jobs (the durable queue of work after ingest; storage/jobs.py) --------------------------
+    def enqueue_jobs(self, jobs: Sequence[JobSpec], now: datetime) -> int:
+        """Queue (kind, item_id, payload) jobs, due at `now`, in one transaction; return how many.
+
+        A job whose (kind, item_id) is already waiting (not leased, not dead) is not queued again,
+        nor is a repeat within `jobs`: the waiting job keeps its payload. A job that is running is
+        no reason to skip, since its worker may have read the item before the change that queues
+        this one. Jobs without an item_id are never merged. Raises INVALID_QUERY for an empty or
+        over-long kind (nothing queued).
+        """
+
+    def claim_jobs(
+        self, kinds: Sequence[str] | None, worker: str, limit: int, lease_seconds: float, now: datetime
+    ) -> list[Job]:
+        """Lease up to `limit` jobs of `kinds` (None: any kind) to `worker`, oldest due first.
+
+        Claimable: not dead, not_before <= now, and no lease or an expired one (a crashed worker's
+        jobs come back once its lease ends). Each claimed job gets lease_until = now +
+        lease_seconds, worker, and attempts + 1. Atomic across threads and processes: concurrent
+        claims never return the same job while its lease lasts (PostgreSQL: FOR UPDATE SKIP LOCKED,
+        so claims do not wait on each other or on the writer lock; SQLite: the single writer).
+        Raises INVALID_QUERY for limit < 1, lease_seconds <= 0 or an empty worker name.
+        """
+
+    def complete_jobs(self, job_ids: Sequence[int], worker: str) -> int:
+        """Delete the jobs `worker` still holds; return how many. A job whose lease was lost to
+        another worker is left alone (that worker will complete it)."""
+
+    def fail_job(
+        self, job_id: int, worker: str, error: str, retry_at: datetime | None, now: datetime | None = None
+    ) -> bool:
+        """Release a job `worker` holds, recording `error`: it is due again at `retry_at`, or, with
+        retry_at None, dead as of `now` (kept, listed by dead_jobs, never claimed). Attempts are
+        kept (the backoff uses them). False, and nothing changed, if `worker` no longer holds it."""
+
+    def queue_depth(self, kinds: Sequence[str] | None = None) -> int:
+        """Jobs not dead, of `kinds` (None: all): waiting, scheduled for a retry, or running. Zero
+        means every queued job has finished or died."""
+
+    def dead_jobs(self, limit: int = 100) -> list[Job]:
+        """Dead jobs, most recently given up first. Raises INVALID_QUERY for limit < 1."""
+
+    def requeue_dead(self, job_ids: Sequence[int], now: datetime | None = None) -> int:
+        """Make the given dead jobs due at `now` with attempts reset to 0, in one transaction; ids
+        that are not dead jobs are ignored. A dead job whose (kind, item_id) is already waiting is
+        deleted instead (the waiting job does the work). Returns how many dead jobs were handled."""

@@ -167,3 +167,23 @@ feeds = Table(
     Index("ix_feeds_due", "enabled", "next_poll_at"),
     sqlite_autoincrement=True,  # migration 3: ids are never reused
 )
+
+jobs = Table(
+    "jobs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(64), nullable=False),
+    # Not a foreign key: queued work must never stand in the way of a restore into an empty store.
+    Column("item_id", String(32)),
+    Column("payload", Text, nullable=False),  # JSON object
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("not_before", UTCDateTime, nullable=False),
+    Column("lease_until", UTCDateTime),
+    Column("worker", String(200)),
+    Column("last_error", Text),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("dead_at", UTCDateTime),  # set when a job is given up: it is kept but never claimed
+    Index("ix_jobs_due", "not_before", "id"),
+    Index("ix_jobs_kind_item", "kind", "item_id"),
+    sqlite_autoincrement=True,  # migration 5: a finished job's id is never reused by a new job
+)

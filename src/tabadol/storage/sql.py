@@ -24,10 +24,12 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from tabadol.errors import ErrorCode, TabadolError
 from tabadol.ingest.accept import item_id_for_guid
+from tabadol.storage import jobs as job_queue
 from tabadol.storage import schema as t
 from tabadol.storage.base import IngestRequest
 from tabadol.storage.cursor import decode_cursor, encode_cursor
 from tabadol.storage.errors import describe, driver_errors
+from tabadol.storage.jobs import Job, JobSpec
 from tabadol.storage.migrations import MIGRATIONS
 from tabadol.storage.queries import filters, item_select, not_embargoed
 from tabadol.storage.records import (
@@ -498,6 +500,61 @@ class SqlStorage(abc.ABC):
     def remove_feed(self, feed_id: int) -> bool:
         with self._write() as connection:
             return connection.execute(t.feeds.delete().where(t.feeds.c.id == feed_id)).rowcount > 0
+
+    # -- jobs (the queue behind enrichment; see storage/jobs.py) ---------------------------------
+    @contextmanager
+    def _queue_transaction(self) -> Iterator[Connection]:
+        """For claims, completions and failures, which touch only job rows they lock themselves.
+
+        On PostgreSQL row locks (FOR UPDATE SKIP LOCKED, UPDATE, DELETE) keep workers apart, so
+        these skip the hub-wide writer lock: workers never queue behind an ingest nor behind each
+        other. SQLite has one writer whatever we do, so they take the ordinary write path.
+        """
+        if self._engine.dialect.name != "postgresql":
+            with self._write() as connection:
+                yield connection
+            return
+        with driver_errors(), self._engine.begin() as connection:
+            yield connection
+
+    def enqueue_jobs(self, jobs: Sequence[JobSpec], now: datetime) -> int:
+        if not jobs:
+            return 0
+        with self._write() as connection:
+            return job_queue.enqueue(connection, jobs, now)
+
+    def claim_jobs(
+        self, kinds: Sequence[str] | None, worker: str, limit: int, lease_seconds: float, now: datetime
+    ) -> list[Job]:
+        job_queue.check_claim(kinds, worker, limit, lease_seconds)
+        with self._queue_transaction() as connection:
+            return job_queue.claim(connection, kinds, worker, limit, lease_seconds, now)
+
+    def complete_jobs(self, job_ids: Sequence[int], worker: str) -> int:
+        if not job_ids:
+            return 0
+        with self._queue_transaction() as connection:
+            return job_queue.complete(connection, job_ids, worker)
+
+    def fail_job(
+        self, job_id: int, worker: str, error: str, retry_at: datetime | None, now: datetime | None = None
+    ) -> bool:
+        with self._queue_transaction() as connection:
+            return job_queue.fail(connection, job_id, worker, error, retry_at, now or utc_now())
+
+    def queue_depth(self, kinds: Sequence[str] | None = None) -> int:
+        with self._read() as connection:
+            return job_queue.depth(connection, kinds)
+
+    def dead_jobs(self, limit: int = 100) -> list[Job]:
+        with self._read() as connection:
+            return job_queue.dead(connection, limit)
+
+    def requeue_dead(self, job_ids: Sequence[int], now: datetime | None = None) -> int:
+        if not job_ids:
+            return 0
+        with self._write() as connection:
+            return job_queue.requeue_dead(connection, job_ids, now or utc_now())
 
 
 def _payload_specific(exc: DBAPIError) -> bool:

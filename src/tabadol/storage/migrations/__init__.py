@@ -18,6 +18,7 @@ from tabadol.storage.migrations import (
     v002_text_search,
     v003_feed_ids_never_reused,
     v004_search_text_normalised,
+    v005_jobs,
 )
 
 
@@ -33,6 +34,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(2, "trigram index for text search (PostgreSQL with pg_trgm)", v002_text_search.apply),
     Migration(3, "feed ids are never reused (SQLite AUTOINCREMENT)", v003_feed_ids_never_reused.apply),
     Migration(4, "search text in the normalised search form", v004_search_text_normalised.apply),
+    Migration(5, "durable job queue", v005_jobs.apply),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version
