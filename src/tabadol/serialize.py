@@ -29,8 +29,14 @@ def parse_datetime(value: str) -> datetime:
     return parsed.astimezone(UTC)
 
 
+# Exact types that are JSON values already (subclasses such as str enums are not included).
+_JSON_SCALARS = frozenset((str, int, float, bool, type(None)))
+
+
 def to_jsonable(value: Any) -> Any:
     """Dataclasses, datetimes, enums, paths, mappings and sequences -> plain JSON values."""
+    if type(value) in _JSON_SCALARS:  # most values: no further checks
+        return value
     if isinstance(value, datetime):
         return format_datetime(value)
     if isinstance(value, enum.Enum):
@@ -48,9 +54,14 @@ def to_jsonable(value: Any) -> Any:
     return value
 
 
+_PARSED_ITEM_FIELDS = tuple(f.name for f in dataclasses.fields(ParsedItem))
+
+
 def parsed_item_to_json(item: ParsedItem) -> dict[str, Any]:
-    data: dict[str, Any] = to_jsonable(item)
-    return data
+    """`to_jsonable(item)`, without the generic dataclass walk: it runs for every incoming item
+    (the content fingerprint) and every stored version, and most fields are plain strings."""
+    values = ((name, getattr(item, name)) for name in _PARSED_ITEM_FIELDS)
+    return {name: value if type(value) in _JSON_SCALARS else to_jsonable(value) for name, value in values}
 
 
 _DATETIME_FIELDS = ("first_created", "version_created", "embargoed_until")

@@ -23,7 +23,6 @@ The rules, per incoming item of one payload for one member:
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
@@ -32,15 +31,11 @@ from datetime import datetime
 from typing import Any
 
 from tabadol.errors import ErrorCode, TabadolError
-from tabadol.serialize import to_jsonable
+from tabadol.serialize import parsed_item_to_json
 from tabadol.types import Decision, ParsedItem, PubStatus, ensure_utc
 
 ITEM_ID_PREFIX = "it"
 ITEM_ID_HEX_CHARS = 20
-
-_PARSED_ITEM_FIELDS = tuple(f.name for f in dataclasses.fields(ParsedItem))
-# Exact types that to_jsonable returns unchanged (subclasses such as str enums are not included).
-_JSON_SCALARS = frozenset((str, int, float, bool, type(None)))
 
 
 def item_id_for_guid(guid: str) -> str:
@@ -51,26 +46,11 @@ def item_id_for_guid(guid: str) -> str:
 
 def content_fingerprint(item: ParsedItem) -> str:
     """SHA-256 of the canonical JSON of the parsed content (sorted keys, compact, UTF-8)."""
-    return fingerprint_of_json(content_json(item))
-
-
-def content_json(item: ParsedItem) -> dict[str, Any]:
-    """Equal to serialize.parsed_item_to_json(item), about three times faster.
-
-    The generic walk runs half a dozen type checks on every field, and most fields are plain
-    strings or None: here those are taken as they are and only the rest (times, enums, subjects,
-    extra) goes through the same `to_jsonable`, so the result cannot differ. It is computed for
-    every incoming item (the fingerprint), which made it a fifth of the cost of storing one.
-    """
-    content: dict[str, Any] = {}
-    for name in _PARSED_ITEM_FIELDS:
-        value = getattr(item, name)
-        content[name] = value if type(value) in _JSON_SCALARS else to_jsonable(value)
-    return content
+    return fingerprint_of_json(parsed_item_to_json(item))
 
 
 def fingerprint_of_json(content: Mapping[str, Any]) -> str:
-    """`content_fingerprint` of an item already turned into JSON values (`content_json`)."""
+    """`content_fingerprint` of an item already turned into JSON values (`parsed_item_to_json`)."""
     canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
@@ -118,7 +98,7 @@ def decide(member_code: str, items: Sequence[ParsedItem], heads: Mapping[str, He
 
 
 def _decide_one(guid: str, item: ParsedItem, head: Head | None) -> Verdict:
-    content = content_json(item)
+    content = parsed_item_to_json(item)
     fingerprint = fingerprint_of_json(content)
     if head is None:
         return Verdict(Decision.NEW_ITEM, item_id_for_guid(guid), guid, 1, fingerprint, item, content=content)

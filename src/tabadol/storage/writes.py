@@ -22,7 +22,8 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, func, insert, select, update
 
 from tabadol.errors import ErrorCode, TabadolError
-from tabadol.ingest.accept import Head, Verdict, content_json, decide, head_after
+from tabadol.ingest.accept import Head, Verdict, decide, head_after
+from tabadol.serialize import parsed_item_to_json
 from tabadol.storage import schema as t
 from tabadol.storage.base import IngestRequest
 from tabadol.storage.queries import search_text_for
@@ -170,7 +171,7 @@ def _version_row(version: ItemVersion, seq: int, content: Mapping[str, Any]) -> 
         "version": version.version,
         "content_sha256": version.content_sha256,
         "original_sha256": version.original_sha256,
-        # `content` is content_json(version.parsed): plain JSON values, so this is to_json's text.
+        # `content` is parsed_item_to_json(version.parsed): plain JSON values already.
         "parsed": json.dumps(content, ensure_ascii=False, sort_keys=True),
         "received_at": version.received_at,
         "received_via": version.received_via,
@@ -335,7 +336,7 @@ def restore_versions_in(connection: Connection, versions: Sequence[tuple[str, st
         head = heads.get(version.item_id)
         _check_restorable(member_code, guid, version, head[0] if head else None, members, originals)
         seq += 1
-        content = content_json(version.parsed)
+        content = parsed_item_to_json(version.parsed)
         if head is None or version.version > head[1]:
             _gather_version(rows, member_code, guid, version, seq, head is None, content)
             heads[version.item_id] = (member_code, version.version)
