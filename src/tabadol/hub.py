@@ -14,7 +14,7 @@ import re
 import threading
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from tabadol import access
@@ -360,7 +360,7 @@ class Hub:
 
     def list_items(self, query: ItemQuery, limit: int, cursor: str | None = None) -> Page:
         if query.now is None:
-            query = _replace_query(query, now=utc_now())
+            query = replace(query, now=utc_now())
         return self.storage.list_items(query, limit, cursor)
 
     # -- audit ----------------------------------------------------------------------------------
@@ -385,8 +385,6 @@ class Hub:
     def _with_guid(
         item: ParsedItem, member_code: str, original_sha: str, guid: str | None, index: int
     ) -> ParsedItem:
-        from dataclasses import replace
-
         if item.guid:
             if guid and guid != item.guid:
                 raise TabadolError(
@@ -430,17 +428,9 @@ def _declared_language(language: str | None) -> str | None:
 
 
 def _with_language(item: ParsedItem, language: str | None) -> ParsedItem:
-    from dataclasses import replace
-
     if language is None or item.language:
         return item
     return replace(item, language=language)
-
-
-def _replace_query(query: ItemQuery, **changes: object) -> ItemQuery:
-    from dataclasses import replace
-
-    return replace(query, **changes)  # type: ignore[arg-type]
 
 
 _MEDIA_TYPES = {
