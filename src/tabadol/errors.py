@@ -55,6 +55,7 @@ class ErrorCode(enum.Enum):
     METHOD_NOT_ALLOWED = (310, 405, "Method {method} is not allowed on {path}.")
     INVALID_REQUEST_BODY = (311, 422, "The request body is not valid: {reason}")
     KEY_NOT_FOUND = (312, 404, "No live API key '{key_id}': it is unknown or already revoked.")
+    STORY_NOT_FOUND = (313, 404, "No story '{story_id}'.")
     # 4xx: transports
     UNSAFE_URL = (401, 422, "The URL {url} is refused: {reason}")
     FETCH_FAILED = (402, 502, "Fetching {url} failed: {reason}")
@@ -64,6 +65,15 @@ class ErrorCode(enum.Enum):
     BACKUP_INVALID = (503, 422, "The backup cannot be restored: {reason}")
     CONFIG_INVALID = (504, 500, "Invalid configuration {setting}: {reason}")
     STORE_NOT_EMPTY = (505, 409, "The store already holds data; restore needs an empty store (or --force).")
+    # 6xx: enrichment, models and translation
+    PIPELINE_INVALID = (601, 500, "The enrichment pipeline is invalid: {reason}")
+    UNKNOWN_COMPONENT = (602, 400, "No enrichment component '{name}'; known: {known}.")
+    UNKNOWN_TOPIC_SCHEME = (603, 404, "No topic scheme '{name}'; known: {known}.")
+    TRAINING_DATA_INVALID = (604, 422, "The training data cannot be used: {reason}")
+    MODEL_INVALID = (605, 500, "The model at {path} cannot be used: {reason}")
+    TRANSLATION_UNAVAILABLE = (606, 503, "No translation backend is configured{hint}.")
+    TRANSLATION_FAILED = (607, 502, "Translation failed: {reason}")
+    INVALID_ANALYZE_INPUT = (608, 422, "Input line {line} is not valid: {reason}")
     INTERNAL = (599, 500, "An internal error occurred; the request was not applied.")
 
     @property
