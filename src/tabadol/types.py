@@ -271,3 +271,60 @@ class FeedSource:
     last_error: str | None
     last_polled_at: datetime | None
     enabled: bool = True
+
+
+# -- enrichment and index ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ComponentResult:
+    """One enrichment component's stored output for one item (`data` is the component's JSON)."""
+
+    component: str
+    component_version: str
+    item_version: int
+    data: Mapping[str, Any] = field(hash=False)
+    error: str | None
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class IndexEntry:
+    """What the index keeps of an item's head version: its vector and what story matching compares
+    (`features`: numbers, entity ids, dates), and its near-duplicate fingerprint."""
+
+    item_id: str
+    item_version: int
+    model: str
+    member_code: str
+    language: str | None
+    at: datetime
+    vector: Any = field(compare=False, repr=False)  # numpy float32 array, L2-normalised
+    features: Mapping[str, Any] = field(hash=False, default_factory=dict)
+    fingerprint: bytes | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class ItemLink:
+    """`item_id` is a `kind` ("near_duplicate") of `target_id`, with a similarity in 0..1."""
+
+    item_id: str
+    kind: str
+    target_id: str
+    similarity: float
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Story:
+    """A cluster of items reporting one event, across languages and members. Ids are stable: a story
+    merged into another keeps resolving to the survivor."""
+
+    id: str
+    created_at: datetime
+    first_seen: datetime
+    last_seen: datetime
+    item_ids: tuple[str, ...]
+    languages: tuple[str, ...]
+    members: tuple[str, ...]
+    merged_ids: tuple[str, ...] = ()

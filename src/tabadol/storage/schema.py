@@ -14,11 +14,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+import numpy as np
 from sqlalchemy import (
     Boolean,
     Column,
     DateTime,
     Dialect,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -186,4 +188,140 @@ jobs = Table(
     Index("ix_jobs_due", "not_before", "id"),
     Index("ix_jobs_kind_item", "kind", "item_id"),
     sqlite_autoincrement=True,  # migration 5: a finished job's id is never reused by a new job
+)
+
+
+# -- enrichment and index (migration 6) ------------------------------------------------------------
+
+EMBEDDING_DIM = 384  # multilingual-e5-small; another model size needs a migration of `item_vectors`
+
+
+class Embedding(TypeDecorator[Any]):
+    """A float32 vector: pgvector's `vector(384)` on PostgreSQL (searchable by the `<=>` cosine
+    operator and an HNSW index), raw little-endian float32 bytes on SQLite (searched in process)."""
+
+    impl = LargeBinary
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> Any:
+        if dialect.name == "postgresql":
+            from pgvector.sqlalchemy import VECTOR
+
+            return dialect.type_descriptor(VECTOR(EMBEDDING_DIM))
+        return dialect.type_descriptor(LargeBinary())
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        array = np.asarray(value, dtype="<f4").reshape(-1)
+        if dialect.name == "postgresql":
+            return array
+        return array.tobytes()
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if isinstance(value, bytes | memoryview):
+            return np.frombuffer(bytes(value), dtype="<f4").copy()
+        return np.asarray(value, dtype=np.float32)
+
+
+# One row per item and component: the component's output for the item's version `item_version`,
+# made by `component_version`; `error` is set when the component failed on this item.
+enrichments = Table(
+    "enrichments",
+    metadata,
+    Column("item_id", String(32), ForeignKey("items.id"), nullable=False),
+    Column("component", String(64), nullable=False),
+    Column("component_version", String(64), nullable=False),
+    Column("item_version", Integer, nullable=False),
+    Column("data", Text, nullable=False),  # JSON
+    Column("error", Text),
+    Column("updated_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("item_id", "component"),
+    Index("ix_enrichments_component", "component", "component_version"),
+)
+
+# The vector of each live item's head version with what story matching compares (`features`: JSON of
+# numbers, entity ids, dates) and its near-duplicate fingerprint. `seq` increases on every write, so
+# an in-process index (SQLite) catches up by reading rows above the last seq it saw.
+item_vectors = Table(
+    "item_vectors",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("item_id", String(32), ForeignKey("items.id"), nullable=False, unique=True),
+    Column("item_version", Integer, nullable=False),
+    Column("model", String(100), nullable=False),
+    Column("member_code", String(32), nullable=False),
+    Column("language", String(35)),
+    Column("at", UTCDateTime, nullable=False),  # the item's version time: the story window
+    Column("vector", Embedding(), nullable=False),
+    Column("features", Text, nullable=False),
+    Column("fingerprint", LargeBinary),
+    Index("ix_item_vectors_at", "at"),
+    sqlite_autoincrement=True,
+)
+
+stories = Table(
+    "stories",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("first_seen", UTCDateTime, nullable=False),
+    Column("last_seen", UTCDateTime, nullable=False),
+    Column("item_count", Integer, nullable=False),
+    Column("merged_into", String(32)),  # set when merged: the id keeps resolving to the survivor
+    Column("updated_at", UTCDateTime, nullable=False),
+    Index("ix_stories_last_seen", "last_seen"),
+)
+
+story_items = Table(
+    "story_items",
+    metadata,
+    Column("item_id", String(32), ForeignKey("items.id"), primary_key=True),
+    Column("story_id", String(32), ForeignKey("stories.id"), nullable=False),
+    Column("score", Float, nullable=False),
+    Column("joined_at", UTCDateTime, nullable=False),
+    Index("ix_story_items_story", "story_id"),
+)
+
+# Links between items found by the index: kind "near_duplicate" points a copy or light edit at its
+# earlier source, with the similarity.
+item_links = Table(
+    "item_links",
+    metadata,
+    Column("item_id", String(32), ForeignKey("items.id"), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("target_id", String(32), ForeignKey("items.id"), nullable=False),
+    Column("similarity", Float, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("item_id", "kind"),
+    Index("ix_item_links_target", "target_id"),
+)
+
+topic_schemes = Table(
+    "topic_schemes",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("version", String(64), nullable=False),
+    Column("labels", Text, nullable=False),  # JSON list
+    Column("data", LargeBinary, nullable=False),  # TopicScheme.to_bytes()
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("created_by", String(64)),
+)
+
+# Machine translations, apart from the originals and always labelled as machine output.
+translations = Table(
+    "translations",
+    metadata,
+    Column("item_id", String(32), ForeignKey("items.id"), nullable=False),
+    Column("item_version", Integer, nullable=False),
+    Column("target_language", String(35), nullable=False),
+    Column("source_language", String(35), nullable=False),
+    Column("backend", String(64), nullable=False),
+    Column("model_id", String(200), nullable=False),
+    Column("headline", Text, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("item_id", "item_version", "target_language"),
 )

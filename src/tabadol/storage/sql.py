@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import abc
 import hashlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Connection, Engine, and_, func, insert, or_, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError, SQLAlchemyError
@@ -24,6 +25,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from tabadol.errors import ErrorCode, TabadolError
 from tabadol.ingest.accept import item_id_for_guid
+from tabadol.storage import index
 from tabadol.storage import jobs as job_queue
 from tabadol.storage import schema as t
 from tabadol.storage.base import IngestRequest
@@ -56,14 +58,18 @@ from tabadol.storage.writes import (
 from tabadol.types import (
     ApiKey,
     AuditEntry,
+    ComponentResult,
     FeedSource,
+    IndexEntry,
     IngestReport,
     Item,
+    ItemLink,
     ItemQuery,
     ItemVersion,
     MemberInfo,
     Original,
     Page,
+    Story,
     utc_now,
 )
 
@@ -555,6 +561,115 @@ class SqlStorage(abc.ABC):
             return 0
         with self._write() as connection:
             return job_queue.requeue_dead(connection, job_ids, now or utc_now())
+
+    # -- enrichment and index (storage/index.py) -------------------------------------------------
+    def save_enrichment(
+        self,
+        item_id: str,
+        results: Sequence[ComponentResult],
+        entry: IndexEntry | None,
+        remove_entry: bool = False,
+    ) -> None:
+        """Store the components' results for the item and its index entry (or remove the entry,
+        for a killed or empty item) in one transaction."""
+        with self._write() as connection:
+            index.save_results(connection, item_id, results)
+            if entry is not None:
+                index.save_entry(connection, entry)
+            elif remove_entry:
+                index.remove_entry(connection, item_id)
+                index.leave_story(connection, item_id, utc_now())
+                index.remove_links(connection, item_id, "near_duplicate")
+
+    def enrichment_of(self, item_ids: Sequence[str]) -> dict[str, dict[str, ComponentResult]]:
+        with self._read() as connection:
+            return index.load_results(connection, item_ids)
+
+    def stale_items(self, component: str, version: str) -> list[str]:
+        with self._read() as connection:
+            return index.stale_item_ids(connection, component, version)
+
+    def all_item_ids(self) -> list[str]:
+        with self._read() as connection:
+            return list(connection.execute(select(t.items.c.id).order_by(t.items.c.seq)).scalars())
+
+    def index_entries(self, item_ids: Sequence[str]) -> dict[str, IndexEntry]:
+        with self._read() as connection:
+            return index.load_entries(connection, item_ids)
+
+    def nearest(
+        self,
+        vector: Any,
+        limit: int,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        languages: Sequence[str] = (),
+        exclude: Sequence[str] = (),
+    ) -> list[tuple[IndexEntry, float]]:
+        """The `limit` index entries nearest to `vector` by cosine, best first, within the time window
+        and languages given. PostgreSQL: pgvector; SQLite overrides this with an in-process index."""
+        with self._read() as connection:
+            return index.nearest_pg(connection, vector, limit, since, until, languages, exclude)
+
+    @contextmanager
+    def index_transaction(self) -> Iterator[Connection]:
+        """The write transaction the index stage decides and writes in: one at a time hub-wide (the
+        writer lock), so two workers never cluster two items of one story apart."""
+        with self._write() as connection:
+            yield connection
+
+    def story_ids_of(self, item_ids: Sequence[str]) -> dict[str, str]:
+        with self._read() as connection:
+            return index.story_ids_of(connection, item_ids)
+
+    def get_story(self, story_id: str, now: datetime | None = None) -> Story | None:
+        with self._read() as connection:
+            return index.load_story(connection, story_id, self._readable(now))
+
+    def list_stories(
+        self,
+        limit: int,
+        before: tuple[datetime, str] | None = None,
+        min_items: int = 1,
+        now: datetime | None = None,
+    ) -> tuple[list[Story], tuple[datetime, str] | None]:
+        """Live stories by last activity, newest first, with their readable items; and the keyset of
+        the next page (None at the end)."""
+        stories: list[Story] = []
+        keyset = before
+        with self._read() as connection:
+            while len(stories) < limit:
+                batch = index.recent_story_ids(connection, limit, keyset, min_items)
+                if not batch:
+                    return stories, None
+                keyset = (batch[-1][1], batch[-1][0])
+                loaded = index.load_stories(connection, [sid for sid, _ in batch], self._readable(now))
+                stories.extend(loaded[: limit - len(stories)])
+                if len(batch) < limit:
+                    return stories, None
+        return stories, keyset
+
+    def links_of(self, item_id: str) -> tuple[list[ItemLink], list[ItemLink]]:
+        with self._read() as connection:
+            return index.links_of(connection, item_id)
+
+    @staticmethod
+    def _readable(now: datetime | None) -> ColumnElement[bool]:
+        return and_(not_embargoed(now or utc_now()), index.killed_condition())
+
+    def save_topic_scheme(
+        self, name: str, version: str, labels: Sequence[str], data: bytes, by: str | None = None
+    ) -> None:
+        with self._write() as connection:
+            index.save_scheme(connection, name, version, labels, data, utc_now(), by)
+
+    def topic_schemes(self) -> list[Mapping[str, Any]]:
+        with self._read() as connection:
+            return index.load_schemes(connection)
+
+    def delete_topic_scheme(self, name: str) -> bool:
+        with self._write() as connection:
+            return index.delete_scheme(connection, name)
 
 
 def _payload_specific(exc: DBAPIError) -> bool:

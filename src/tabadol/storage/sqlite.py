@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,11 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
 from tabadol.errors import ErrorCode, TabadolError
+from tabadol.storage import index
+from tabadol.storage.schema import EMBEDDING_DIM
 from tabadol.storage.sql import SqlStorage
+from tabadol.storage.vectors import InProcessVectorIndex
+from tabadol.types import IndexEntry
 
 BUSY_TIMEOUT_MS = 30_000
 # Pooled connections. The API answers from a thread pool (40 threads by default) and every request
@@ -95,6 +100,8 @@ class SQLiteStorage(SqlStorage):
             ) from exc
         self.path = path
         self._writer = threading.Lock()
+        self._vector_lock = threading.Lock()
+        self._vectors: InProcessVectorIndex | None = None  # built on first vector query
         super().__init__(_create_engine(path))
 
     @contextmanager
@@ -103,3 +110,35 @@ class SQLiteStorage(SqlStorage):
             connection = connection.execution_options(**{_WRITE_OPTION: True})
             with connection.begin():
                 yield connection
+
+    # -- vectors: searched in process (storage/vectors.py) ----------------------------------------
+    def _vector_index(self) -> InProcessVectorIndex:
+        with self._vector_lock:
+            if self._vectors is None:
+                self._vectors = InProcessVectorIndex(EMBEDDING_DIM)
+            vectors = self._vectors
+        with self._read() as connection:
+            vectors.catch_up(lambda seq: index.entries_after(connection, seq))
+        return vectors
+
+    def nearest(
+        self,
+        vector: Any,
+        limit: int,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        languages: Sequence[str] = (),
+        exclude: Sequence[str] = (),
+    ) -> list[tuple[IndexEntry, float]]:
+        vectors = self._vector_index()
+        # Ask for a few more than needed: entries removed by another process are dropped below.
+        found = vectors.search(vector, limit + 8, since, until, languages, exclude)
+        entries = self.index_entries([item_id for item_id, _ in found])
+        out: list[tuple[IndexEntry, float]] = []
+        for item_id, score in found:
+            entry = entries.get(item_id)
+            if entry is None:
+                vectors.remove(item_id)
+                continue
+            out.append((entry, score))
+        return out[:limit]

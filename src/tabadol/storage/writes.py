@@ -24,8 +24,10 @@ from sqlalchemy import Connection, bindparam, func, insert, select, update
 from tabadol.errors import ErrorCode, TabadolError
 from tabadol.ingest.accept import Head, Verdict, decide, head_after
 from tabadol.serialize import parsed_item_to_json
+from tabadol.storage import jobs as job_queue
 from tabadol.storage import schema as t
 from tabadol.storage.base import IngestRequest
+from tabadol.storage.jobs import JobSpec
 from tabadol.storage.queries import search_text_for
 from tabadol.types import (
     Decision,
@@ -35,7 +37,11 @@ from tabadol.types import (
     Original,
     PubStatus,
     ensure_utc,
+    utc_now,
 )
+
+# The job kind that runs the enrichment pipeline and the index stage on an item's head version.
+ENRICH_JOB = "enrich"
 
 # Keys per IN (...) list when looking rows up: below every driver's bound-parameter limit.
 HEAD_LOOKUP_CHUNK = 500
@@ -53,6 +59,9 @@ class BatchRows:
     moved_heads: dict[str, dict[str, Any]] = field(default_factory=dict)  # by item id: head columns
     versions: list[dict[str, Any]] = field(default_factory=list)
     audit: list[dict[str, Any]] = field(default_factory=list)
+    # Enrichment jobs for every stored version (and kill): queued in the same transaction, so an
+    # acknowledged item is never left unenriched, whatever crashes after the commit.
+    jobs: list[JobSpec] = field(default_factory=list)
 
 
 @dataclass
@@ -133,6 +142,7 @@ def _gather_payload(rows: BatchRows, request: IngestRequest, verdicts: Sequence[
             received_by=request.received_by,
         )
         new_item = verdict.decision is Decision.NEW_ITEM
+        rows.jobs.append((ENRICH_JOB, verdict.item_id, {}))
         _gather_version(rows, request.member_code, verdict.guid, version, seq, new_item, verdict.content)
     return seq
 
@@ -208,6 +218,8 @@ def write_rows(connection: Connection, rows: BatchRows) -> None:
         connection.execute(insert(t.item_versions), rows.versions)
     if rows.audit:
         connection.execute(insert(t.audit_log), rows.audit)
+    if rows.jobs:
+        job_queue.enqueue(connection, rows.jobs, utc_now())
 
 
 def existing_members(connection: Connection, codes: Iterable[str]) -> set[str]:

@@ -19,6 +19,7 @@ from tabadol.storage.migrations import (
     v003_feed_ids_never_reused,
     v004_search_text_normalised,
     v005_jobs,
+    v006_enrichment,
 )
 
 
@@ -35,6 +36,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(3, "feed ids are never reused (SQLite AUTOINCREMENT)", v003_feed_ids_never_reused.apply),
     Migration(4, "search text in the normalised search form", v004_search_text_normalised.apply),
     Migration(5, "durable job queue", v005_jobs.apply),
+    Migration(6, "enrichment, vectors, stories, links, topic schemes, translations", v006_enrichment.apply),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version
