@@ -542,5 +542,17 @@ def watch(
             err.print("Stopped.", markup=False)
 
 
+# -- enrichment (cli_enrich.py) ------------------------------------------------------------------
+def _register_enrichment_commands() -> None:
+    from tabadol import cli_enrich
+
+    app.command()(cli_enrich.enrich)
+    app.command()(cli_enrich.analyze)
+    app.add_typer(cli_enrich.topics_app, name="topics")
+
+
+_register_enrichment_commands()
+
+
 def main() -> None:
     app(prog_name="tabadol")

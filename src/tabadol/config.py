@@ -33,6 +33,8 @@ class Settings:
     drop_poll_seconds: float = 2.0
     # Run the feed poller and drop-folder watcher inside `tabadol serve`.
     run_background_ingest: bool = True
+    # Enrichment worker threads inside `tabadol serve` (0: none; run `tabadol enrich --follow` apart).
+    enrich_workers: int = 1
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -54,6 +56,7 @@ class Settings:
             drop_dir=Path(drop) if drop else None,
             drop_poll_seconds=float(env.get("TABADOL_DROP_POLL_SECONDS", "2")),
             run_background_ingest=_bool(env, "TABADOL_BACKGROUND_INGEST", True),
+            enrich_workers=_int(env, "TABADOL_ENRICH_WORKERS", 1),
         )
 
     def with_(self, **changes: object) -> Settings:

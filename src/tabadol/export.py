@@ -2,7 +2,9 @@
 
 One line per item, in seq order (the hub's change order, so two exports of the same data are
 byte-identical whatever the backend): every field of the item at its current version, the parsed
-data of that version, the SHA-256 of the original it arrived in, and how many versions it has.
+data of that version, the SHA-256 of the original it arrived in, how many versions it has, and
+everything enrichment made of it (`enrichment`: language, topics, entities, dates, numbers, story,
+near-duplicate links, the vector, and the component versions behind them).
 Embargoed items are included: this is an operator command, not a read endpoint.
 """
 
@@ -15,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import IO, Any
 
+from tabadol.deliver.render.enrichment import enrichment_to_json, load_views
 from tabadol.hub import Hub
 from tabadol.serialize import to_jsonable
 from tabadol.types import Item
@@ -37,9 +40,39 @@ def export_records(hub: Hub, selection: ExportFilter | None = None) -> Iterator[
     if selection.member_code is not None:
         hub.get_member(selection.member_code)  # MEMBER_NOT_FOUND rather than a silent empty export
     counts = version_counts(hub)
+    batch: list[Item] = []
     for item in hub.storage.iter_items(include_embargoed=True):
         if selection.accepts(item):
-            yield item_record(item, counts[item.id])
+            batch.append(item)
+        if len(batch) >= ENRICHMENT_BATCH:
+            yield from _with_enrichment(hub, batch, counts)
+            batch = []
+    yield from _with_enrichment(hub, batch, counts)
+
+
+# Items whose enrichment is read per round trip.
+ENRICHMENT_BATCH = 200
+
+
+def _with_enrichment(hub: Hub, items: list[Item], counts: Counter[str]) -> Iterator[dict[str, Any]]:
+    """Each item's record with every enrichment field: the components' results (with their
+    versions), story, near-duplicate links, and the embedding vector."""
+    if not items:
+        return
+    ids = [item.id for item in items]
+    views = load_views(hub.storage, ids, with_links=True)
+    entries = hub.storage.index_entries(ids)
+    for item in items:
+        record = item_record(item, counts[item.id])
+        enrichment = to_jsonable(enrichment_to_json(views[item.id]))
+        entry = entries.get(item.id)
+        enrichment["vector"] = (
+            None
+            if entry is None
+            else {"model": entry.model, "values": [round(float(x), 6) for x in entry.vector]}
+        )
+        record["enrichment"] = enrichment
+        yield record
 
 
 def item_record(item: Item, version_count: int) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import PurePath
 from typing import Any
 
@@ -39,6 +39,8 @@ def to_jsonable(value: Any) -> Any:
         return value
     if isinstance(value, datetime):
         return format_datetime(value)
+    if isinstance(value, date):
+        return value.isoformat()
     if isinstance(value, enum.Enum):
         return value.value
     if isinstance(value, PurePath):

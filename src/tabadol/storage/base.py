@@ -14,25 +14,30 @@ Promises that hold for every method:
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from tabadol.errors import TabadolError
 from tabadol.storage.jobs import Job, JobSpec
 from tabadol.types import (
     ApiKey,
     AuditEntry,
+    ComponentResult,
     FeedSource,
+    IndexEntry,
     IngestReport,
     Item,
+    ItemLink,
     ItemQuery,
     ItemVersion,
     MemberInfo,
     Original,
     Page,
     ParsedItem,
+    Story,
 )
 
 
@@ -257,3 +262,77 @@ class Storage(Protocol):
         """Make the given dead jobs due at `now` with attempts reset to 0, in one transaction; ids
         that are not dead jobs are ignored. A dead job whose (kind, item_id) is already waiting is
         deleted instead (the waiting job does the work). Returns how many dead jobs were handled."""
+
+    # -- enrichment and index (storage/index.py; written by the enrichment worker) ---------------
+    def save_enrichment(
+        self,
+        item_id: str,
+        results: Sequence[ComponentResult],
+        entry: IndexEntry | None,
+        remove_entry: bool = False,
+    ) -> None:
+        """Replace the item's results of the components in `results` (other components' results
+        stay) and, with `entry`, its index entry; with `remove_entry` (a killed item) take it out of
+        the index, its story and its near-duplicate link. One transaction."""
+
+    def enrichment_of(self, item_ids: Sequence[str]) -> dict[str, dict[str, ComponentResult]]:
+        """Stored results by item id, then component name (every id given is a key)."""
+
+    def stale_items(self, component: str, version: str) -> list[str]:
+        """Ids of items (change order) whose head version has no result of `component` at `version`."""
+
+    def all_item_ids(self) -> list[str]:
+        """Every item id, in change order."""
+
+    def index_entries(self, item_ids: Sequence[str]) -> dict[str, IndexEntry]:
+        """The index entries of the items that have one."""
+
+    def sample_vectors(self, per_language: int) -> Mapping[str, Any]:
+        """Recent vectors by language (numpy matrices), up to `per_language` each."""
+
+    def nearest(
+        self,
+        vector: Any,
+        limit: int,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        languages: Sequence[str] = (),
+        exclude: Sequence[str] = (),
+    ) -> list[tuple[IndexEntry, float]]:
+        """The `limit` entries nearest to `vector` by cosine, best first, with their cosine; only
+        entries whose time is within [since, until] and language in `languages` (if given), never
+        those in `exclude`. Exact on both backends at the sizes tested (pgvector HNSW may
+        approximate on very large stores)."""
+
+    def index_transaction(self) -> AbstractContextManager[Any]:
+        """A write transaction (a Connection) for the index stage, one at a time hub-wide."""
+
+    def story_ids_of(self, item_ids: Sequence[str]) -> dict[str, str]:
+        """The story of each item that has one."""
+
+    def get_story(self, story_id: str, now: datetime | None = None) -> Story | None:
+        """The story (following merges to the survivor) with its readable items (not embargoed at
+        `now`, not killed); None if unknown or nothing in it is readable."""
+
+    def list_stories(
+        self,
+        limit: int,
+        before: tuple[datetime, str] | None = None,
+        min_items: int = 1,
+        now: datetime | None = None,
+    ) -> tuple[list[Story], tuple[datetime, str] | None]:
+        """Live stories, most recently active first, and the keyset of the next page."""
+
+    def links_of(self, item_id: str) -> tuple[list[ItemLink], list[ItemLink]]:
+        """(links from the item, links to it)."""
+
+    def save_topic_scheme(
+        self, name: str, version: str, labels: Sequence[str], data: bytes, by: str | None = None
+    ) -> None:
+        """Store (or replace) a trained topic scheme."""
+
+    def topic_schemes(self) -> list[Mapping[str, Any]]:
+        """Stored schemes: name, version, labels, data, created_at, created_by; by name."""
+
+    def delete_topic_scheme(self, name: str) -> bool:
+        """Remove a scheme; False if there was none of that name."""

@@ -145,6 +145,20 @@ def max_entry_seq(connection: Connection) -> int:
     return int(connection.execute(select(func.coalesce(func.max(t.item_vectors.c.seq), 0))).scalar_one())
 
 
+def recent_entries(connection: Connection, per_language: int) -> list[IndexEntry]:
+    """Up to `per_language` most recent entries of each language (a sample for statistics)."""
+    rows = connection.execute(
+        select(t.item_vectors).order_by(t.item_vectors.c.seq.desc()).limit(per_language * 10)
+    )
+    counts: dict[str | None, int] = {}
+    out = []
+    for row in rows:
+        if counts.get(row.language, 0) < per_language:
+            counts[row.language] = counts.get(row.language, 0) + 1
+            out.append(entry_from_row(row))
+    return out
+
+
 def load_entries(connection: Connection, item_ids: Sequence[str]) -> dict[str, IndexEntry]:
     out: dict[str, IndexEntry] = {}
     for chunk in _chunks(list(item_ids)):

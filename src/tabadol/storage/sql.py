@@ -597,6 +597,13 @@ class SqlStorage(abc.ABC):
         with self._read() as connection:
             return index.load_entries(connection, item_ids)
 
+    def sample_vectors(self, per_language: int) -> Mapping[str, Any]:
+        """Recent vectors grouped by language (numpy matrices), up to `per_language` each."""
+        from tabadol.index.indexer import group_by_language
+
+        with self._read() as connection:
+            return group_by_language(index.recent_entries(connection, per_language))
+
     def nearest(
         self,
         vector: Any,

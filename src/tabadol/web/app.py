@@ -8,7 +8,7 @@ from fastapi.responses import HTMLResponse
 import tabadol
 from tabadol.hub import Hub
 from tabadol.types import utc_now
-from tabadol.web.api import audit, feeds, health, items, members, push
+from tabadol.web.api import audit, feeds, health, items, members, push, search, stories
 from tabadol.web.api.common import API_PREFIX
 from tabadol.web.auth import Clock
 from tabadol.web.docs import docs_page
@@ -35,7 +35,7 @@ def create_app(hub: Hub, *, clock: Clock = utc_now) -> FastAPI:
     app.state.clock = clock
     install_error_handlers(app)
     api = APIRouter(prefix=API_PREFIX)
-    for module in (health, push, items, members, feeds, audit):
+    for module in (health, push, items, search, stories, members, feeds, audit):
         api.include_router(module.router)
     app.include_router(api)
 

@@ -19,9 +19,11 @@ def serve(hub: Hub, host: str, port: int) -> None:
         app, host=host, port=port, access_log=False, server_header=False, log_level="info"
     )
     stop_background = _start_background_ingest(hub)
+    stop_enrichment = _start_enrichment(hub)
     try:
         uvicorn.Server(config).run()
     finally:
+        stop_enrichment()
         stop_background()
         hub.close()
 
@@ -34,6 +36,15 @@ def _start_background_ingest(hub: Hub) -> Callable[[], None]:
     from tabadol.ingest.transports.background import start_background_ingest
 
     return start_background_ingest(hub)
+
+
+def _start_enrichment(hub: Hub) -> Callable[[], None]:
+    """Enrichment worker threads working through the job queue that ingest fills."""
+    if hub.settings.enrich_workers <= 0:
+        return lambda: None
+    from tabadol.enrich.service import start_enrichment_workers
+
+    return start_enrichment_workers(hub.storage, hub.settings.enrich_workers)
 
 
 def main() -> None:

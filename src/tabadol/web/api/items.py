@@ -15,10 +15,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
+from tabadol.deliver.render.enrichment import add_to_ninjs, enrichment_to_json, load_views
 from tabadol.deliver.render.ninjs import NINJS_MEDIA_TYPE, item_href, item_to_ninjs, version_to_ninjs
 from tabadol.errors import ErrorCode, TabadolError
 from tabadol.hub import Hub
-from tabadol.serialize import format_datetime, parse_datetime
+from tabadol.serialize import format_datetime, parse_datetime, to_jsonable
 from tabadol.types import Decision, ItemQuery, ItemVersion, PubStatus, normalise_language_tag
 from tabadol.web.api.common import MemberLookup, base_url
 from tabadol.web.auth import AnyKey, ClockDep, HubDep
@@ -103,8 +104,12 @@ def list_items(
     members = MemberLookup(hub)
     root = base_url(request)
     next_link = str(request.url.include_query_params(cursor=page.next_cursor)) if page.next_cursor else None
+    views = load_views(hub.storage, [item.id for item in page.items])
     return {
-        "items": [item_to_ninjs(item, members.get(item.member_code), root) for item in page.items],
+        "items": [
+            add_to_ninjs(item_to_ninjs(item, members.get(item.member_code), root), views[item.id])
+            for item in page.items
+        ],
         "next_cursor": page.next_cursor,
         "links": {"self": str(request.url), "next": next_link},
     }
@@ -118,7 +123,20 @@ def get_item(item_id: str, request: Request, hub: HubDep, clock: ClockDep, princ
     if etag in _etags(request.headers.get("if-none-match")):
         return Response(status_code=304, headers=headers)
     document = item_to_ninjs(item, hub.storage.get_member(item.member_code), base_url(request))
+    document = add_to_ninjs(document, load_views(hub.storage, [item.id])[item.id])
     return JSONResponse(document, media_type=NINJS_MEDIA_TYPE, headers=headers)
+
+
+@router.get(
+    "/{item_id}/enrichment", summary="What enrichment found: language, topics, entities, story, copies"
+)
+def get_enrichment(item_id: str, hub: HubDep, clock: ClockDep, principal: AnyKey) -> dict[str, Any]:
+    """Machine-made metadata about the item's newest version, with the component versions that made it.
+    Empty lists and nulls while the item waits in the enrichment queue."""
+    item = hub.readable_item(item_id, clock())
+    view = load_views(hub.storage, [item.id], with_links=True)[item.id]
+    document = enrichment_to_json(view)
+    return {"item_id": item.id, "version": item.version, **to_jsonable(document)}
 
 
 @router.get("/{item_id}/versions", summary="Every version of an item, oldest first")

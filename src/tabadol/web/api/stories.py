@@ -1,0 +1,115 @@
+"""Stories: items from several members and languages that report one event (index/stories.py).
+
+A story lists only items a reader may see (no embargoed, no killed items); a story with none is absent.
+Story ids are stable: when two stories turn out to be one, the younger is merged into the older, and its
+id keeps answering with the survivor (`merged_ids` lists the ids folded into it).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+
+from tabadol.deliver.render.ninjs import item_href
+from tabadol.errors import ErrorCode, TabadolError
+from tabadol.hub import Hub
+from tabadol.serialize import format_datetime, parse_datetime
+from tabadol.types import Item, Story
+from tabadol.web.api.common import base_url
+from tabadol.web.auth import AnyKey, ClockDep, HubDep
+
+router = APIRouter(prefix="/stories", tags=["stories"])
+
+DEFAULT_PAGE = 20
+MAX_PAGE = 100
+
+
+def _encode_cursor(keyset: tuple[datetime, str]) -> str:
+    raw = f"{format_datetime(keyset[0])}|{keyset[1]}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> tuple[datetime, str]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        when, story_id = raw.split("|", 1)
+        return parse_datetime(when), story_id
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise TabadolError(ErrorCode.INVALID_CURSOR) from None
+
+
+def _item_summary(item: Item, root: str) -> dict[str, Any]:
+    return {
+        "id": item.id,
+        "member": item.member_code,
+        "language": item.language,
+        "headline": item.headline,
+        "versionCreated": format_datetime(item.version_created),
+        "pubStatus": item.pub_status.value,
+        "href": item_href(root, item.id) if root else None,
+    }
+
+
+def story_json(story: Story, hub: Hub, root: str, now: datetime, with_items: bool = True) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": story.id,
+        "first_seen": format_datetime(story.first_seen),
+        "last_seen": format_datetime(story.last_seen),
+        "item_count": len(story.item_ids),
+        "languages": list(story.languages),
+        "members": list(story.members),
+        "item_ids": list(story.item_ids),
+        "merged_ids": list(story.merged_ids),
+    }
+    if with_items:
+        items = []
+        for item_id in story.item_ids:
+            try:
+                items.append(_item_summary(hub.readable_item(item_id, now), root))
+            except TabadolError:
+                continue  # embargoed or gone between the two reads
+        out["items"] = items
+    return out
+
+
+@router.get("", summary="Stories, most recently active first")
+def list_stories(
+    request: Request,
+    hub: HubDep,
+    clock: ClockDep,
+    principal: AnyKey,
+    min_items: Annotated[int, Query(ge=1, description="Only stories with at least this many items")] = 1,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = DEFAULT_PAGE,
+    cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
+) -> dict[str, Any]:
+    now = clock()
+    before = _decode_cursor(cursor) if cursor else None
+    stories, keyset = hub.storage.list_stories(limit, before, min_items=min_items, now=now)
+    root = base_url(request)
+    next_cursor = _encode_cursor(keyset) if keyset else None
+    return {
+        "stories": [story_json(story, hub, root, now) for story in stories],
+        "next_cursor": next_cursor,
+        "links": {
+            "self": str(request.url),
+            "next": str(request.url.include_query_params(cursor=next_cursor)) if next_cursor else None,
+        },
+    }
+
+
+@router.get("/{story_id}", summary="One story with its items")
+def get_story(
+    story_id: str, request: Request, hub: HubDep, clock: ClockDep, principal: AnyKey
+) -> dict[str, Any]:
+    now = clock()
+    story = hub.storage.get_story(story_id, now)
+    if story is None:
+        raise TabadolError(ErrorCode.STORY_NOT_FOUND, story_id=story_id)
+    document = story_json(story, hub, base_url(request), now)
+    if story.id != story_id:
+        document["requested_id"] = story_id
+    return document
