@@ -326,6 +326,15 @@ class Storage(Protocol):
     def links_of(self, item_id: str) -> tuple[list[ItemLink], list[ItemLink]]:
         """(links from the item, links to it)."""
 
+    def save_translation(self, item_id: str, item_version: int, row: Mapping[str, Any]) -> None:
+        """Store a machine translation (columns of `translations` but the key's first two) apart
+        from the originals, replacing an earlier one of the same version into the same language."""
+
+    def get_translation(
+        self, item_id: str, item_version: int, target_language: str
+    ) -> Mapping[str, Any] | None:
+        """The stored machine translation, or None."""
+
     def save_topic_scheme(
         self, name: str, version: str, labels: Sequence[str], data: bytes, by: str | None = None
     ) -> None:

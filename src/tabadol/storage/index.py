@@ -448,3 +448,32 @@ def load_schemes(connection: Connection) -> list[Mapping[str, Any]]:
 
 def delete_scheme(connection: Connection, name: str) -> bool:
     return connection.execute(delete(t.topic_schemes).where(t.topic_schemes.c.name == name)).rowcount > 0
+
+
+# -- machine translations -----------------------------------------------------------------------------
+
+
+def save_translation(connection: Connection, item_id: str, item_version: int, row: Mapping[str, Any]) -> None:
+    tr = t.translations
+    connection.execute(
+        delete(tr).where(
+            tr.c.item_id == item_id,
+            tr.c.item_version == item_version,
+            tr.c.target_language == row["target_language"],
+        )
+    )
+    connection.execute(insert(tr).values(item_id=item_id, item_version=item_version, **row))
+
+
+def load_translation(
+    connection: Connection, item_id: str, item_version: int, target_language: str
+) -> Mapping[str, Any] | None:
+    tr = t.translations
+    row = connection.execute(
+        select(tr).where(
+            tr.c.item_id == item_id,
+            tr.c.item_version == item_version,
+            tr.c.target_language == target_language,
+        )
+    ).first()
+    return None if row is None else dict(row._mapping)

@@ -664,6 +664,17 @@ class SqlStorage(abc.ABC):
     def _readable(now: datetime | None) -> ColumnElement[bool]:
         return and_(not_embargoed(now or utc_now()), index.killed_condition())
 
+    def save_translation(self, item_id: str, item_version: int, row: Mapping[str, Any]) -> None:
+        """Store a machine translation of an item version (replacing one into the same language)."""
+        with self._write() as connection:
+            index.save_translation(connection, item_id, item_version, row)
+
+    def get_translation(
+        self, item_id: str, item_version: int, target_language: str
+    ) -> Mapping[str, Any] | None:
+        with self._read() as connection:
+            return index.load_translation(connection, item_id, item_version, target_language)
+
     def save_topic_scheme(
         self, name: str, version: str, labels: Sequence[str], data: bytes, by: str | None = None
     ) -> None:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import os
+
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import HTMLResponse
 
 import tabadol
+from tabadol.enrich.translate import Translator, translator_from_settings
 from tabadol.hub import Hub
 from tabadol.types import utc_now
-from tabadol.web.api import audit, feeds, health, items, members, push, search, stories
+from tabadol.web.api import audit, feeds, health, items, members, push, search, stories, translations
 from tabadol.web.api.common import API_PREFIX
 from tabadol.web.auth import Clock
 from tabadol.web.docs import docs_page
@@ -18,8 +21,12 @@ OPENAPI_URL = f"{API_PREFIX}/openapi.json"
 DOCS_URL = "/api/docs"
 
 
-def create_app(hub: Hub, *, clock: Clock = utc_now) -> FastAPI:
-    """The API over `hub`. `clock` is when embargoes are judged (tests move it; servers never do)."""
+def create_app(
+    hub: Hub, *, clock: Clock = utc_now, translator: Translator | None | str = "from-settings"
+) -> FastAPI:
+    """The API over `hub`. `clock` is when embargoes are judged (tests move it; servers never do).
+    `translator`: the machine-translation backend (default: as TABADOL_TRANSLATION_* configure; off
+    unless configured)."""
     # FastAPI's own docs pages fetch Swagger UI / ReDoc from a CDN: disabled, replaced by docs_page.
     app = FastAPI(
         title="tabadol",
@@ -33,9 +40,10 @@ def create_app(hub: Hub, *, clock: Clock = utc_now) -> FastAPI:
     )
     app.state.hub = hub
     app.state.clock = clock
+    app.state.translator = translator_from_settings(os.environ) if isinstance(translator, str) else translator
     install_error_handlers(app)
     api = APIRouter(prefix=API_PREFIX)
-    for module in (health, push, items, search, stories, members, feeds, audit):
+    for module in (health, push, items, translations, search, stories, members, feeds, audit):
         api.include_router(module.router)
     app.include_router(api)
 
