@@ -40,6 +40,7 @@ from tabadol.errors import ErrorCode, TabadolError
 from tabadol.hub import OPERATOR, Hub
 from tabadol.serialize import format_datetime, parse_datetime, parsed_item_from_json, to_jsonable
 from tabadol.storage.base import Storage
+from tabadol.storage.writes import ENRICH_JOB
 from tabadol.types import ApiKey, AuditEntry, FeedSource, ItemVersion, MemberInfo, Original, Role, utc_now
 
 FORMAT_NAME = "tabadol-backup"
@@ -348,6 +349,13 @@ def restore_backup(hub: Hub, path: Path, *, force: bool = False) -> RestoreSumma
     for record in _records(path):
         writer.apply(record)
     writer.finish()
+    # Enrichment is derived data, not backed up: queue every item so workers (or `tabadol enrich
+    # --wait`) rebuild it with the components this hub runs.
+    item_ids = storage.all_item_ids()
+    for start in range(0, len(item_ids), 1000):
+        storage.enqueue_jobs(
+            [(ENRICH_JOB, item_id, {}) for item_id in item_ids[start : start + 1000]], utc_now()
+        )
     hub.audit(
         OPERATOR, "backup.restore", str(path), {"counts": summary.counts, "skipped": dict(summary.skipped)}
     )
