@@ -1,0 +1,1 @@
+"""Data files of the topic classifier: the IPTC Media Topics taxonomy and the shipped head."""
