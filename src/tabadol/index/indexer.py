@@ -79,7 +79,6 @@ class StorageIndexStage:
         self.model = model
         self._lock = threading.Lock()
         self._background: Background | None = None
-        self._languages: set[str] = set()
         self._since_refresh = 0
 
     def index(self, item: Item, doc: Doc) -> tuple[str | None, str | None]:
@@ -98,15 +97,15 @@ class StorageIndexStage:
         features = story_features(entry)
         with self._lock:
             background = self._current_background()
-            self._languages.add(features.language)
-            languages = sorted(self._languages)
         now = utc_now()
         with self.storage.index_transaction() as connection:
-            found = self._candidates(entry, languages)
+            found = self._candidates(entry)
             story_ids = self.storage.story_ids_of([e.item_id for e, _ in found])
+            # Only the per-language best are story candidates (as the clustering was designed);
+            # the extra same-language neighbours serve the near-duplicate check.
             candidates = [
                 Candidate(story_features(e), story_ids[e.item_id], cosine)
-                for e, cosine in found
+                for e, cosine in _per_language_best(found, self.params.per_language)
                 if e.item_id in story_ids
             ]
             decision = decide(features, candidates, background, self.params)
@@ -128,20 +127,24 @@ class StorageIndexStage:
                 )
         return story_id, source[0] if source else None
 
-    def _candidates(self, entry: IndexEntry, languages: Sequence[str]) -> list[tuple[IndexEntry, float]]:
-        """The nearest earlier-or-concurrent items of each language within the story window. Per
-        language, because a Turkmen item's nearest items overall are other Turkmen items."""
+    def _candidates(self, entry: IndexEntry) -> list[tuple[IndexEntry, float]]:
+        """The nearest items of each language within the story window. Per language, because a
+        Turkmen item's nearest items overall are other Turkmen items, not its English original."""
         since, until = entry.at - self.params.window, entry.at + self.params.window
-        found: dict[str, tuple[IndexEntry, float]] = {}
-        for language in languages:
-            limit = max(
-                self.params.per_language, NEAR_DUPLICATE_CANDIDATES if language == entry.language else 0
-            )
-            for other, cosine in self.storage.nearest(
-                entry.vector, limit, since, until, languages=[language], exclude=[entry.item_id]
-            ):
-                found[other.item_id] = (other, cosine)
-        return list(found.values())
+        per_language = max(self.params.per_language, NEAR_DUPLICATE_CANDIDATES)
+        found = self.storage.nearest_per_language(
+            entry.vector, per_language, since, until, exclude=[entry.item_id]
+        )
+        # Story candidates: the per_language best of each language; near-duplicates look further in
+        # the item's own language.
+        ranked: dict[str | None, list[tuple[IndexEntry, float]]] = {}
+        for other, cosine in sorted(found, key=lambda pair: -pair[1]):
+            ranked.setdefault(other.language, []).append((other, cosine))
+        out: list[tuple[IndexEntry, float]] = []
+        for language, pairs in ranked.items():
+            keep = NEAR_DUPLICATE_CANDIDATES if language == entry.language else self.params.per_language
+            out.extend(pairs[: max(keep, self.params.per_language)])
+        return out
 
     @staticmethod
     def _near_duplicate_source(
@@ -161,10 +164,21 @@ class StorageIndexStage:
         if self._background is None or self._since_refresh >= BACKGROUND_REFRESH:
             sample = self.storage.sample_vectors(BACKGROUND_SAMPLE)
             self._background = Background.estimate(sample) if sample else Background()
-            self._languages.update(sample)
             self._since_refresh = 0
         self._since_refresh += 1
         return self._background
+
+
+def _per_language_best(
+    found: Sequence[tuple[IndexEntry, float]], per_language: int
+) -> list[tuple[IndexEntry, float]]:
+    counts: dict[str | None, int] = {}
+    out = []
+    for other, cosine in sorted(found, key=lambda pair: -pair[1]):
+        if counts.get(other.language, 0) < per_language:
+            counts[other.language] = counts.get(other.language, 0) + 1
+            out.append((other, cosine))
+    return out
 
 
 def _earlier(other: IndexEntry, entry: IndexEntry) -> bool:

@@ -304,6 +304,17 @@ class Storage(Protocol):
         those in `exclude`. Exact on both backends at the sizes tested (pgvector HNSW may
         approximate on very large stores)."""
 
+    def nearest_per_language(
+        self,
+        vector: Any,
+        per_language: int,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        exclude: Sequence[str] = (),
+    ) -> list[tuple[IndexEntry, float]]:
+        """For each language, the `per_language` entries nearest to `vector` (cosine), within the
+        time window, never those in `exclude`; in no particular order across languages."""
+
     def index_transaction(self) -> AbstractContextManager[Any]:
         """A write transaction (a Connection) for the index stage, one at a time hub-wide."""
 

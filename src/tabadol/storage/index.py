@@ -195,6 +195,33 @@ def nearest_pg(
     return [(entry_from_row(row), 1.0 - float(row.distance)) for row in connection.execute(query)]
 
 
+def nearest_per_language_pg(
+    connection: Connection,
+    vector: np.ndarray,
+    per_language: int,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    exclude: Sequence[str] = (),
+) -> list[tuple[IndexEntry, float]]:
+    """PostgreSQL: the `per_language` nearest entries of each language, exact, in one query."""
+    from pgvector.sqlalchemy import VECTOR
+
+    v = t.item_vectors
+    query_vector = literal(np.asarray(vector, dtype=np.float32), VECTOR(t.EMBEDDING_DIM))
+    distance = v.c.vector.op("<=>", return_type=t.Float())(query_vector)
+    conditions: list[ColumnElement[bool]] = []
+    if since is not None:
+        conditions.append(v.c.at >= since)
+    if until is not None:
+        conditions.append(v.c.at <= until)
+    if exclude:
+        conditions.append(v.c.item_id.not_in(list(exclude)))
+    rank = func.row_number().over(partition_by=v.c.language, order_by=distance).label("rank")
+    ranked = select(v, distance.label("distance"), rank).where(*conditions).subquery()
+    query = select(ranked).where(ranked.c.rank <= per_language).order_by(ranked.c.distance)
+    return [(entry_from_row(row), 1.0 - float(row.distance)) for row in connection.execute(query)]
+
+
 # -- links --------------------------------------------------------------------------------------------
 
 

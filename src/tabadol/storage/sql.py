@@ -618,6 +618,19 @@ class SqlStorage(abc.ABC):
         with self._read() as connection:
             return index.nearest_pg(connection, vector, limit, since, until, languages, exclude)
 
+    def nearest_per_language(
+        self,
+        vector: Any,
+        per_language: int,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        exclude: Sequence[str] = (),
+    ) -> list[tuple[IndexEntry, float]]:
+        """The `per_language` entries nearest to `vector` in each language within the time window
+        (one language's items are not crowded out by another's). PostgreSQL: one query."""
+        with self._read() as connection:
+            return index.nearest_per_language_pg(connection, vector, per_language, since, until, exclude)
+
     @contextmanager
     def index_transaction(self) -> Iterator[Connection]:
         """The write transaction the index stage decides and writes in: one at a time hub-wide (the
