@@ -326,3 +326,23 @@ def test_json_feed_is_told_from_ninjs_without_a_content_type(encoding: str, slas
     assert default_registry().parse(data, None)[0] == "jsonfeed"
     ninjs = '{"uri": "urn:az:1", "headline": "jsonfeed.org is mentioned", "body_text": "See https://jsonfeed.org/"}'
     assert default_registry().parse(ninjs.encode(encoding), None)[0] == "ninjs"
+
+
+@pytest.mark.parametrize("escape", ["\\ud800", "\\udc00", "\\ude00\\ud83d"])
+def test_a_lone_surrogate_escape_in_json_is_refused(escape: str) -> None:
+    document = (
+        '{"uri": "urn:x:1", "type": "text", "headlines": [{"role": "main", "value": "a ' + escape + ' b"}],'
+        ' "bodies": [{"role": "main", "contentType": "text/plain", "value": "text"}]}'
+    )
+    with pytest.raises(ParseError) as caught:
+        ninjs.parse(document.encode(), "application/ninjs+json")
+    assert caught.value.code is ErrorCode.MALFORMED_JSON and "surrogate" in caught.value.message
+
+
+def test_a_surrogate_pair_escape_in_json_is_one_character() -> None:
+    document = (
+        '{"uri": "urn:x:1", "type": "text", "headlines": [{"role": "main", "value": "a \\ud83d\\ude00 b"}],'
+        ' "bodies": [{"role": "main", "contentType": "text/plain", "value": "text"}]}'
+    )
+    [item] = ninjs.parse(document.encode(), "application/ninjs+json")
+    assert item.headline == "a \U0001f600 b"

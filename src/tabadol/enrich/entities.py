@@ -39,8 +39,9 @@ from tabadol.enrich.entities_text import Token, language_rules, primary_language
 from tabadol.enrich.translit import matching_key
 
 # Recognizers read at most this much of a text: a news item is rarely over 20,000 characters and a
-# body of megabytes is an attachment or a mistake; reading it all would hold a worker for seconds.
-MAX_TEXT_CHARS = 200_000
+# body of megabytes is an attachment or a mistake; reading it all would hold a worker for seconds
+# (the dates and numbers components read the same span).
+MAX_TEXT_CHARS = 20_000
 COMPONENT_VERSION = "1"
 
 _ID_PREFIX = {EntityKind.PERSON: "person", EntityKind.ORGANISATION: "org", EntityKind.PLACE: "place"}

@@ -660,7 +660,9 @@ def _outside_candidates(script: str, cld2: _Cld2Answer | None, evidence: list[st
 
 
 def _cld2_tag(code: str) -> str:
-    """CLD2's code as a BCP-47 tag ("und" for its private codes)."""
+    """CLD2's code as a BCP-47 tag ("und" for its private codes, e.g. "xx-Qaai" for a run of marks)."""
+    if code.startswith("xx"):
+        return UNDETERMINED
     return code if _BCP47_LANGUAGE.match(code) else UNDETERMINED
 
 

@@ -284,11 +284,39 @@ def parse_json(data: bytes, declared_charset: str | None = None) -> Any:
             reason=f"nesting is deeper than {MAX_JSON_DEPTH} levels; flatten the document",
         )
     try:
-        return json.loads(text)
+        value = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ParseError(
             ErrorCode.MALFORMED_JSON, reason=f"{exc.msg} (line {exc.lineno}, column {exc.colno})"
         ) from None
+    if _SURROGATE_ESCAPE.search(text) and _has_lone_surrogate(value):
+        # json.loads accepts "\ud800" alone, but no text can hold it: it is not a character, and
+        # encoding it (to store it, to index it) fails. Refused like any other undecodable text.
+        raise ParseError(
+            ErrorCode.MALFORMED_JSON, reason="a \\u escape encodes half of a surrogate pair, not a character"
+        )
+    return value
+
+
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
+def _has_lone_surrogate(value: Any) -> bool:
+    """Walked only when the text holds a surrogate escape at all (valid pairs decode to one character)."""
+    stack = [value]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, str):
+            try:
+                current.encode("utf-8")
+            except UnicodeEncodeError:
+                return True
+        elif isinstance(current, dict):
+            stack.extend(current.keys())
+            stack.extend(current.values())
+        elif isinstance(current, list):
+            stack.extend(current)
+    return False
 
 
 def _max_nesting_depth(text: str) -> int:
