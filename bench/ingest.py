@@ -109,6 +109,9 @@ class Server:
             TABADOL_HOST="127.0.0.1",
             TABADOL_PORT=str(self.port),
             TABADOL_BACKGROUND_INGEST="0",
+            # Ingest alone: enrichment workers would embed the pushed items on the same two cores
+            # (the queue still gets its jobs, in the same transactions; bench/enrich.py measures them).
+            TABADOL_ENRICH_WORKERS="0",
         )
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "tabadol.web.server"],

@@ -195,3 +195,48 @@ def test_real_server_refuses_fifty_megabytes_and_keeps_serving(
         timeout=5,
     )
     assert pushed.status_code == 201
+
+
+@pytest.mark.slow
+def test_the_server_enriches_pushed_items_in_the_background_even_across_a_crash(
+    hub: Hub, member: object, start_server: StartServer
+) -> None:
+    """`tabadol serve` runs an enrichment worker: one article pushed in Persian and Russian ends up in one
+    story, with no command run; items acknowledged before a SIGKILL are enriched after the restart."""
+    hub.add_member("tass", {"en": "TASS"}, "RU", ["ru"])
+    _, irna = hub.issue_key("irna", Role.EDITOR, "desk")
+    _, tass = hub.issue_key("tass", Role.EDITOR, "desk")
+    flores = (
+        Path(__file__).resolve().parents[2] / "src" / "tabadol" / "demo" / "data" / "flores" / "dev.jsonl"
+    )
+    texts = json.loads(flores.read_text(encoding="utf-8").splitlines()[3])["text"]
+    server = start_server()
+    ids = []
+    for token, language, guid in ((irna, "fa", "urn:irna:s"), (tass, "ru", "urn:tass:s")):
+        headline, _, body = texts[language].partition(". ")
+        doc = {
+            "uri": guid,
+            "type": "text",
+            "language": language,
+            "headlines": [{"role": "main", "value": headline}],
+            "bodies": [{"role": "main", "contentType": "text/plain", "value": body or headline}],
+        }
+        response = httpx.post(
+            f"{server.base}/api/v1/items",
+            content=json.dumps(doc).encode(),
+            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/ninjs+json"},
+            timeout=10,
+        )
+        assert response.status_code == 201, response.text
+        ids.append(response.json()["items"][0]["id"])
+    server.kill()  # the jobs were queued with the items: a restart finds them
+    restarted = start_server()
+    headers = {"Authorization": f"Bearer {irna}"}
+    stories: dict[str, str | None] = {}
+    deadline = time.monotonic() + 120
+    with httpx.Client(base_url=restarted.base, headers=headers, timeout=10) as client:
+        while time.monotonic() < deadline and not all(stories.get(i) for i in ids):
+            for item_id in ids:
+                stories[item_id] = client.get(f"/api/v1/items/{item_id}/enrichment").json()["story_id"]
+            time.sleep(0.5)
+    assert stories[ids[0]] is not None and stories[ids[0]] == stories[ids[1]]
