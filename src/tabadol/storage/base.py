@@ -315,11 +315,17 @@ class Storage(Protocol):
         """For each language, the `per_language` entries nearest to `vector` (cosine), within the
         time window, never those in `exclude`; in no particular order across languages."""
 
+    def memory_index(self) -> Any:
+        """This process's in-memory copy of the item vectors (storage/vectors.py), caught up."""
+
     def index_transaction(self) -> AbstractContextManager[Any]:
         """A write transaction (a Connection) for the index stage, one at a time hub-wide."""
 
     def story_ids_of(self, item_ids: Sequence[str]) -> dict[str, str]:
         """The story of each item that has one."""
+
+    def items_of_stories(self, story_ids: Sequence[str]) -> dict[str, str]:
+        """item id -> story id for every item of the given stories (readable or not)."""
 
     def get_story(self, story_id: str, now: datetime | None = None) -> Story | None:
         """The story (following merges to the survivor) with its readable items (not embargoed at

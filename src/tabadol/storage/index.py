@@ -279,6 +279,19 @@ def story_ids_of(connection: Connection, item_ids: Sequence[str]) -> dict[str, s
     return out
 
 
+def items_of_stories(connection: Connection, story_ids: Sequence[str]) -> dict[str, str]:
+    """item id -> story id for every item of the given stories."""
+    out: dict[str, str] = {}
+    for chunk in _chunks(list(story_ids)):
+        rows = connection.execute(
+            select(t.story_items.c.item_id, t.story_items.c.story_id).where(
+                t.story_items.c.story_id.in_(chunk)
+            )
+        )
+        out.update({row.item_id: row.story_id for row in rows})
+    return out
+
+
 def put_in_story(
     connection: Connection,
     item_id: str,

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import abc
 import hashlib
+import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
@@ -46,6 +47,7 @@ from tabadol.storage.records import (
     to_json,
     version_from_row,
 )
+from tabadol.storage.vectors import InProcessVectorIndex
 from tabadol.storage.writes import (
     ingest_batch,
     ingest_payload,
@@ -86,6 +88,10 @@ class SqlStorage(abc.ABC):
         # and this turns that from a database round trip into a dict lookup. Absent codes are not
         # cached: a member added by another process is found on the next call.
         self._known_members: dict[str, MemberInfo] = {}
+        # Item vectors in this process's memory (storage/vectors.py), built on first use: SQLite's
+        # vector search, and the story window of the index stage on both backends.
+        self._memory_index: InProcessVectorIndex | None = None
+        self._memory_index_lock = threading.Lock()
 
     @property
     def engine(self) -> Engine:
@@ -597,6 +603,16 @@ class SqlStorage(abc.ABC):
         with self._read() as connection:
             return index.load_entries(connection, item_ids)
 
+    def memory_index(self) -> InProcessVectorIndex:
+        """The in-process vector index, caught up with every entry written so far (by any process)."""
+        with self._memory_index_lock:
+            if self._memory_index is None:
+                self._memory_index = InProcessVectorIndex(t.EMBEDDING_DIM)
+            vectors = self._memory_index
+        with self._read() as connection:
+            vectors.catch_up(lambda seq: index.entries_after(connection, seq))
+        return vectors
+
     def sample_vectors(self, per_language: int) -> Mapping[str, Any]:
         """Recent vectors grouped by language (numpy matrices), up to `per_language` each."""
         from tabadol.index.indexer import group_by_language
@@ -641,6 +657,10 @@ class SqlStorage(abc.ABC):
     def story_ids_of(self, item_ids: Sequence[str]) -> dict[str, str]:
         with self._read() as connection:
             return index.story_ids_of(connection, item_ids)
+
+    def items_of_stories(self, story_ids: Sequence[str]) -> dict[str, str]:
+        with self._read() as connection:
+            return index.items_of_stories(connection, story_ids)
 
     def get_story(self, story_id: str, now: datetime | None = None) -> Story | None:
         with self._read() as connection:

@@ -31,10 +31,7 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
 from tabadol.errors import ErrorCode, TabadolError
-from tabadol.storage import index
-from tabadol.storage.schema import EMBEDDING_DIM
 from tabadol.storage.sql import SqlStorage
-from tabadol.storage.vectors import InProcessVectorIndex
 from tabadol.types import IndexEntry
 
 BUSY_TIMEOUT_MS = 30_000
@@ -100,8 +97,6 @@ class SQLiteStorage(SqlStorage):
             ) from exc
         self.path = path
         self._writer = threading.Lock()
-        self._vector_lock = threading.Lock()
-        self._vectors: InProcessVectorIndex | None = None  # built on first vector query
         super().__init__(_create_engine(path))
 
     @contextmanager
@@ -112,15 +107,6 @@ class SQLiteStorage(SqlStorage):
                 yield connection
 
     # -- vectors: searched in process (storage/vectors.py) ----------------------------------------
-    def _vector_index(self) -> InProcessVectorIndex:
-        with self._vector_lock:
-            if self._vectors is None:
-                self._vectors = InProcessVectorIndex(EMBEDDING_DIM)
-            vectors = self._vectors
-        with self._read() as connection:
-            vectors.catch_up(lambda seq: index.entries_after(connection, seq))
-        return vectors
-
     def nearest(
         self,
         vector: Any,
@@ -130,7 +116,7 @@ class SQLiteStorage(SqlStorage):
         languages: Sequence[str] = (),
         exclude: Sequence[str] = (),
     ) -> list[tuple[IndexEntry, float]]:
-        vectors = self._vector_index()
+        vectors = self.memory_index()
         # Ask for a few more than needed: entries removed by another process are dropped below.
         found = vectors.search(vector, limit + 8, since, until, languages, exclude)
         entries = self.index_entries([item_id for item_id, _ in found])
@@ -151,7 +137,7 @@ class SQLiteStorage(SqlStorage):
         until: datetime | None = None,
         exclude: Sequence[str] = (),
     ) -> list[tuple[IndexEntry, float]]:
-        vectors = self._vector_index()
+        vectors = self.memory_index()
         found = vectors.search_per_language(vector, per_language, since, until, exclude)
         entries = self.index_entries([item_id for item_id, _ in found])
         out: list[tuple[IndexEntry, float]] = []

@@ -155,6 +155,38 @@ class InProcessVectorIndex:
             out.extend((ids[i], float(scores[i])) for i in order)
         return out
 
+    def window(
+        self, since: datetime, until: datetime, exclude: Sequence[str] = ()
+    ) -> tuple[list[str], list[str | None], np.ndarray]:
+        """Ids, languages and vectors (a copy) of the live entries whose time is in [since, until]."""
+        with self._lock:
+            n = len(self._ids)
+            mask = (
+                self._valid[:n]
+                & (self._times[:n] >= since.timestamp())
+                & (self._times[:n] <= until.timestamp())
+            )
+            for item_id in exclude:
+                slot = self._slot_of.get(item_id)
+                if slot is not None:
+                    mask[slot] = False
+            slots = np.flatnonzero(mask)
+            return [self._ids[i] for i in slots], [self._languages[i] for i in slots], self._matrix[slots]
+
+    def language_sums(self) -> dict[str | None, tuple[np.ndarray, int]]:
+        """Per language, the sum of the live vectors and their count (the language centroids)."""
+        with self._lock:
+            n = len(self._ids)
+            languages = np.array(self._languages[:n], dtype=object)
+            valid = self._valid[:n]
+            out: dict[str | None, tuple[np.ndarray, int]] = {}
+            for language in set(self._languages[:n]):
+                mask = valid & (languages == language)
+                count = int(mask.sum())
+                if count:
+                    out[language] = (self._matrix[:n][mask].sum(axis=0, dtype=np.float64), count)
+            return out
+
     def catch_up(self, read_after: Callable[[int], list[tuple[int, IndexEntry]]]) -> None:
         """Read entries written since `last_seq` (by any process) in pages."""
         while True:
