@@ -230,3 +230,30 @@ def test_a_new_version_is_enriched_at_its_own_version(members: Hub) -> None:
     results = members.storage.enrichment_of([item_id])[item_id]
     assert {result.item_version for result in results.values()} == {2}
     assert members.storage.index_entries([item_id])[item_id].item_version == 2
+
+
+def test_two_workers_at_once_keep_one_story_together(members: Hub) -> None:
+    """Two workers (threads here; processes or machines alike, on PostgreSQL) take jobs from one queue
+    at once: every job runs once and one article's versions still end up in one story."""
+    import threading
+
+    hub = members
+    hub.add_member("kazinform", {"en": "Kazinform"}, "KZ", ["kk"])
+    first, second = flores_articles(2)
+    by_member = {"tass": "ru", "irna": "fa", "trend": "az", "kazinform": "kk"}
+    story_one = [push(hub, m, f"urn:{m}:1", first[lang], lang) for m, lang in by_member.items()]
+    story_two = [push(hub, m, f"urn:{m}:2", second[lang], lang) for m, lang in by_member.items()]
+    workers = [worker_for(hub, name=f"w{n}") for n in range(2)]
+    for worker in workers:
+        worker.batch_size = 2
+    done: list[int] = []
+    threads = [threading.Thread(target=lambda w=w: done.append(w.drain())) for w in workers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+    assert sum(done) == 8 and hub.storage.queue_depth([ENRICH_JOB]) == 0
+    stories = hub.storage.story_ids_of(story_one + story_two)
+    assert len({stories[i] for i in story_one}) == 1
+    assert len({stories[i] for i in story_two}) == 1
+    assert stories[story_one[0]] != stories[story_two[0]]
