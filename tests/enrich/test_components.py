@@ -408,3 +408,15 @@ def test_a_non_finite_vector_fails_only_its_document() -> None:
     assert [doc.vector is not None for doc in out] == [True, False]
     assert [len(doc.errors) for doc in out] == [0, 1]
     assert "not finite" in out[1].errors[0].error
+
+
+def test_turkmen_is_respelled_for_the_embedding_model_and_nothing_else_is() -> None:
+    from tabadol.enrich.embed import looks_turkmen, normalize_for_embedding
+
+    turkmen = "Türkiýäniň üç tarapy deňizler bilen gurşalýar"
+    assert normalize_for_embedding(turkmen) == "Türkiyenin üç tarapı denizler bilen gurşalyar"
+    assert not looks_turkmen(normalize_for_embedding(turkmen))  # applying it twice changes nothing
+    english = "The minister met Ýusup Ýakubow and other officials in the capital on Monday morning."
+    assert normalize_for_embedding(english) == english
+    kazakh_latin = "Qazaqstan Prezidenti Ästanada säýkes keledi dep aitty"
+    assert normalize_for_embedding(kazakh_latin) == kazakh_latin

@@ -414,7 +414,7 @@ def test_sib_rows_are_read_and_mapped_to_iptc(tmp_path: Path) -> None:
 class _Embed:
     """The smallest component that assigns `vector`, for checking the pipeline order."""
 
-    name, version, requires, assigns = "embed", "1", (), ("vector",)
+    name, version, requires, assigns = "embed", "1", (), ("vector", "lead")
 
     def process(self, docs: Sequence[Doc]) -> list[Doc]:
         return list(docs)
@@ -429,7 +429,11 @@ def _doc(doc_id: str, vector: np.ndarray | None) -> Doc:
 def test_component_contract(desk_scheme: TopicScheme) -> None:
     component = TopicComponent(schemes=[desk_scheme])
     assert isinstance(component, Component)
-    assert (component.name, component.requires, component.assigns) == ("topics", ("vector",), ("topics",))
+    assert (component.name, component.requires, component.assigns) == (
+        "topics",
+        ("vector", "lead"),
+        ("topics",),
+    )
     check_order([_Embed(), component])
     with pytest.raises(TabadolError) as excinfo:
         check_order([component])
@@ -502,7 +506,8 @@ def test_trained_desk_scheme_with_the_real_model() -> None:
         ("sport", "Теннисист вышел в финал турнира"),
     ]
     scheme = train_scheme("desk", examples, default_embedder())
-    vectors = default_embedder().embed_passages(
-        ["Нефть подорожала на биржах", "Futbolçy ýaryşda ýeňiş gazandy"]
-    )
+    assert scheme.lexical is not None and scheme.lexical_weight > 0  # the examples' words are kept
+    texts = ["Нефть подорожала на биржах", "Futbolçy ýaryşda ýeňiş gazandy"]
+    vectors = default_embedder().embed_passages(texts)
     assert scheme.best(vectors) == ["markets", "sport"]
+    assert scheme.best(vectors, texts) == ["markets", "sport"]

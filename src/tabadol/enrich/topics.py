@@ -1,7 +1,8 @@
 """Topics: IPTC Media Topics for every item, and members' own desk categories beside them.
 
 A *topic scheme* classifies embedding vectors (the item's `Doc.vector`, multilingual-e5 over the
-headline and lead) into its topics, with scores in 0..1. Up to three classifiers are combined:
+headline and lead), and for members' schemes the words of that lead too, into its topics, with
+scores in 0..1. Up to four classifiers are combined:
 
 * **zero-shot (prototypes)**: one unit vector per topic; a vector's cosine to each prototype,
   divided by a temperature, gives a softmax distribution. For IPTC the prototypes are the embedded
@@ -13,17 +14,24 @@ headline and lead) into its topics, with scores in 0..1. Up to three classifiers
   topic descriptions; for a member's scheme, on the member's examples.
 * **neighbours** (members' schemes only): the scheme keeps its examples' vectors, and the labels
   of the `neighbours` most similar examples, weighted by similarity, form a third distribution.
+* **words** (members' schemes only): a character n-gram naive Bayes model over the examples'
+  texts (`topics_lexical`), read on the item's lead (`Doc.lead`, the text its vector came from).
 
-The scheme's distribution is `head_weight * head + knn_weight * neighbours + the rest *
-prototypes`. Why all three: the head separates topics that the prototypes confuse (it learns which
-directions of the embedding matter) and is the most accurate single part wherever it has examples;
-the neighbours remember what a linear head smooths away (a desk's recurring stories, names and
-places that mark a category), which on SIB-200 adds three to nine points of accuracy to head and
-prototypes in every language; the prototypes are smooth, cannot overfit, and cover topics with
-few or no examples. A mixture of distributions is a distribution, so scores stay comparable
-between schemes. The IPTC scheme gives its head less weight than a member's scheme and keeps no
-neighbours (see `topics_train_iptc`): most IPTC topics have only descriptions as examples, and its
-head's examples are not news.
+The vectors' distribution is `head_weight * head + knn_weight * neighbours + the rest *
+prototypes`; with a lexical model the scheme's is `(1 - lexical_weight) * that + lexical_weight *
+words`. Why the words: the embedding model reads Turkmen and Arabic poorly, and there a desk's own
+examples in the language are the better evidence; on SIB-200 (5-fold cross-validation over the
+train split) the words add 11 points in Turkmen, 3 in Arabic, 1-2 in Kazakh and Azerbaijani, and
+cost Persian, Russian, Turkish and English under a point each. Why the other three: the head
+separates topics that the prototypes confuse (it learns which directions of the embedding matter)
+and is the most accurate single part wherever it has examples; the neighbours remember what a
+linear head smooths away (a desk's recurring stories, names and places that mark a category),
+which on SIB-200 adds three to nine points of accuracy to head and prototypes in every language;
+the prototypes are smooth, cannot overfit, and cover topics with few or no examples. A mixture of
+distributions is a distribution, so scores stay comparable between schemes. The IPTC scheme gives
+its head less weight than a member's scheme and keeps no neighbours or words (see
+`topics_train_iptc`): most IPTC topics have only descriptions as examples, and its head's examples
+are not news.
 
 Topics may form a tree (IPTC: "transport" under "economy, business and finance"). A topic's score
 is its own probability plus its descendants', so a parent never scores below its child and the
@@ -31,8 +39,8 @@ best topic of an item is always a top-level one. An item gets its best topic and
 scoring at least `min_score`, at most `max_topics` of them.
 
 Schemes serialise to bytes (`to_bytes`/`from_bytes`: a JSON header, then raw little-endian float32
-arrays and the int32 topic of each kept example; never pickle). `version` is a hash of those bytes,
-so a retrained scheme is a new version.
+arrays, the int32 topic of each kept example and the float16 n-gram table; never pickle).
+`version` is a hash of those bytes, so a retrained scheme is a new version.
 """
 
 from __future__ import annotations
@@ -53,6 +61,7 @@ import numpy as np
 from tabadol.enrich.doc import Doc, TopicScore
 from tabadol.enrich.embed import Embedder, embedding_text
 from tabadol.enrich.topics_head import FloatArray, IntArray, LogisticHead, fit_logistic, softmax
+from tabadol.enrich.topics_lexical import LexicalModel, fit_lexical, is_valid_table
 from tabadol.errors import ErrorCode, TabadolError
 
 # -- training rules -------------------------------------------------------------------------------
@@ -72,11 +81,19 @@ DEFAULT_NEIGHBOURS = 10
 DEFAULT_TEMPERATURE = 0.02
 # A scheme keeps at most this many example vectors (15 MB); beyond, an evenly spread subset.
 MAX_EXEMPLARS = 10_000
+# The lexical model's share of a member's scheme (`topics_lexical`), by 5-fold cross-validation on
+# the SIB-200 train split: 0.4 adds 11 points in Turkmen and 3 in Arabic, where the embedding model
+# is weak, 1-2 in Kazakh and Azerbaijani, and costs fa, ru, tr and en under a point each; 0.3 and
+# 0.5 do as well on average, 0.2 leaves 6 of the Turkmen points, 0.6 costs the others 1-2 points.
+DEFAULT_LEXICAL_WEIGHT = 0.4
 DEFAULT_MIN_SCORE = 0.25
 DEFAULT_MAX_TOPICS = 4
 
 _MAGIC = b"TBTOPICS"
-_FORMAT_VERSION = 1
+# Version 2 adds the lexical model. A scheme without one is still written as version 1, so the
+# bytes, and the version, of schemes trained before it (the shipped IPTC scheme) do not change.
+_FORMAT_VERSION = 2
+_READABLE_VERSIONS = frozenset({1, 2})
 _PREFIX = struct.Struct("<8sBI")  # magic, format version, header length
 
 
@@ -107,6 +124,8 @@ class TopicScheme:
     exemplar_topics: IntArray | None = None  # (examples,) index of each example's topic
     knn_weight: float = 0.0
     neighbours: int = DEFAULT_NEIGHBOURS
+    lexical: LexicalModel | None = None  # n-gram evidence from the text itself (`topics_lexical`)
+    lexical_weight: float = 0.0
 
     def __post_init__(self) -> None:
         _check_scheme(self, source=f"scheme {self.name!r}")
@@ -126,9 +145,22 @@ class TopicScheme:
 
     # -- classification ----------------------------------------------------------------------------
 
-    def probabilities(self, vectors: FloatArray) -> FloatArray:
-        """(n, topics) distribution mixing the head and the prototypes; rows sum to one."""
+    def probabilities(self, vectors: FloatArray, texts: Sequence[str] | None = None) -> FloatArray:
+        """(n, topics) distribution; rows sum to one. With `texts` (the texts the vectors were
+        embedded from) and a lexical model, `lexical_weight` of it comes from the texts' words."""
         vectors = self._checked(vectors)
+        embedded = self._embedding_probabilities(vectors)
+        if texts is None or self.lexical is None or self.lexical_weight == 0.0:
+            return embedded
+        if len(texts) != len(vectors):
+            reason = f"{len(texts)} texts given for {len(vectors)} vectors"
+            raise TabadolError(ErrorCode.MODEL_INVALID, path=f"topic scheme {self.name!r}", reason=reason)
+        words = self.lexical.probabilities(texts)
+        mixed = (1.0 - self.lexical_weight) * embedded + self.lexical_weight * words
+        return mixed.astype(np.float32)
+
+    def _embedding_probabilities(self, vectors: FloatArray) -> FloatArray:
+        """The head, prototypes and neighbours mixed: what the vectors alone say."""
         zero_shot = softmax((vectors @ self.prototypes.T) / self.temperature)
         mixed = self.head_weight * self.head.probabilities(vectors)
         mixed += (1.0 - self.head_weight - self.knn_weight) * zero_shot
@@ -147,18 +179,18 @@ class TopicScheme:
         np.add.at(votes, (np.arange(len(vectors))[:, None], topics[nearest]), weights)
         return (votes / votes.sum(axis=1, keepdims=True)).astype(np.float32)
 
-    def scores(self, vectors: FloatArray) -> FloatArray:
+    def scores(self, vectors: FloatArray, texts: Sequence[str] | None = None) -> FloatArray:
         """(n, topics) scores: each topic's probability plus its descendants'."""
-        return (self.probabilities(vectors) @ self._subtree_matrix).astype(np.float32)
+        return (self.probabilities(vectors, texts) @ self._subtree_matrix).astype(np.float32)
 
-    def classify(self, vectors: FloatArray) -> list[list[TopicScore]]:
-        """For each vector its topics, best first: the best one and any other scoring at least
-        `min_score`, at most `max_topics`."""
-        return [self._select(row) for row in self.scores(vectors)]
+    def classify(self, vectors: FloatArray, texts: Sequence[str] | None = None) -> list[list[TopicScore]]:
+        """For each vector (and its text, when given) its topics, best first: the best one and any
+        other scoring at least `min_score`, at most `max_topics`."""
+        return [self._select(row) for row in self.scores(vectors, texts)]
 
-    def best(self, vectors: FloatArray) -> list[str]:
+    def best(self, vectors: FloatArray, texts: Sequence[str] | None = None) -> list[str]:
         """The code of the single most probable topic (leaf or not) of each vector."""
-        return [self.codes[i] for i in np.argmax(self.probabilities(vectors), axis=1)]
+        return [self.codes[i] for i in np.argmax(self.probabilities(vectors, texts), axis=1)]
 
     def _select(self, row: FloatArray) -> list[TopicScore]:
         # Ties go to the broader topic, so a parent is always listed before its child.
@@ -215,13 +247,19 @@ class TopicScheme:
             "knn_weight": self.knn_weight,
             "neighbours": self.neighbours,
         }
+        if self.lexical is not None:
+            header["lexical"] = {"bits": self.lexical.bits, "temperature": self.lexical.temperature}
+            header["lexical_weight"] = self.lexical_weight
         header_bytes = json.dumps(header, ensure_ascii=False, sort_keys=True).encode("utf-8")
         arrays = [self.prototypes, self.head.weights, self.head.bias]
         body = b"".join(np.ascontiguousarray(a, dtype="<f4").tobytes() for a in arrays)
         if self.exemplars is not None and self.exemplar_topics is not None:
             body += np.ascontiguousarray(self.exemplars, dtype="<f4").tobytes()
             body += np.ascontiguousarray(self.exemplar_topics, dtype="<i4").tobytes()
-        return _PREFIX.pack(_MAGIC, _FORMAT_VERSION, len(header_bytes)) + header_bytes + body
+        if self.lexical is not None:
+            body += np.ascontiguousarray(self.lexical.log_probs, dtype="<f2").tobytes()
+        format_version = 1 if self.lexical is None else _FORMAT_VERSION
+        return _PREFIX.pack(_MAGIC, format_version, len(header_bytes)) + header_bytes + body
 
     @classmethod
     def from_bytes(cls, data: bytes, source: str = "topic scheme") -> TopicScheme:
@@ -230,16 +268,27 @@ class TopicScheme:
         try:
             topics = tuple(SchemeTopic(t["code"], t["label"], t["parent"]) for t in header["topics"])
             dim, count, examples = int(header["dim"]), len(topics), int(header.get("exemplars", 0))
+            lexical_header = header.get("lexical")
+            buckets = 1 << int(lexical_header["bits"]) if lexical_header else 0
             sizes = (count * dim, dim * count, count, examples * dim, examples)
-            if len(body) != 4 * sum(sizes):
-                raise ValueError(f"{len(body)} bytes of weights, expected {4 * sum(sizes)}")
+            expected = 4 * sum(sizes) + 2 * count * buckets
+            if len(body) != expected:
+                raise ValueError(f"{len(body)} bytes of weights, expected {expected}")
             ends = np.cumsum(sizes)
             floats = np.frombuffer(body, dtype="<f4", count=int(ends[3])).astype(np.float32)
             prototypes = floats[: ends[0]].reshape(count, dim)
             weights = floats[ends[0] : ends[1]].reshape(dim, count)
             bias = floats[ends[1] : ends[2]]
             exemplars = floats[ends[2] : ends[3]].reshape(examples, dim) if examples else None
-            exemplar_topics = np.frombuffer(body, dtype="<i4", offset=4 * int(ends[3])).astype(np.int64)
+            exemplar_topics = np.frombuffer(
+                body, dtype="<i4", offset=4 * int(ends[3]), count=examples
+            ).astype(np.int64)
+            lexical = None
+            if lexical_header:
+                table = np.frombuffer(body, dtype="<f2", offset=4 * int(ends[4]), count=count * buckets)
+                lexical = LexicalModel(
+                    table.astype(np.float32).reshape(count, buckets), float(lexical_header["temperature"])
+                )
             return cls(
                 name=str(header["name"]),
                 topics=topics,
@@ -255,6 +304,8 @@ class TopicScheme:
                 exemplar_topics=exemplar_topics if examples else None,
                 knn_weight=float(header.get("knn_weight", 0.0)),
                 neighbours=int(header.get("neighbours", DEFAULT_NEIGHBOURS)),
+                lexical=lexical,
+                lexical_weight=float(header.get("lexical_weight", 0.0)),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise TabadolError(ErrorCode.MODEL_INVALID, path=source, reason=str(exc)) from exc
@@ -277,8 +328,8 @@ def _split(data: bytes, source: str) -> tuple[dict[str, Any], bytes]:
     magic, format_version, header_length = _PREFIX.unpack_from(data)
     if magic != _MAGIC:
         raise TabadolError(ErrorCode.MODEL_INVALID, path=source, reason="not a topic scheme")
-    if format_version != _FORMAT_VERSION:
-        reason = f"format version {format_version}, this version reads {_FORMAT_VERSION}"
+    if format_version not in _READABLE_VERSIONS:
+        reason = f"format version {format_version}, this version reads {sorted(_READABLE_VERSIONS)}"
         raise TabadolError(ErrorCode.MODEL_INVALID, path=source, reason=reason)
     end = _PREFIX.size + header_length
     try:
@@ -309,6 +360,7 @@ def _check_scheme(scheme: TopicScheme, source: str) -> None:
     if not all(np.isfinite(a).all() for a in (prototypes, weights, bias)):
         problems.append("weights that are not finite numbers")
     problems.extend(_exemplar_problems(scheme))
+    problems.extend(_lexical_problems(scheme))
     weights_ok = scheme.head_weight >= 0.0 and scheme.knn_weight >= 0.0
     if not (weights_ok and scheme.head_weight + scheme.knn_weight <= 1.0 + 1e-6):
         problems.append("head_weight and knn_weight must be >= 0 and add up to at most 1")
@@ -335,6 +387,20 @@ def _exemplar_problems(scheme: TopicScheme) -> list[str]:
     if len(topics) and (topics.min() < 0 or topics.max() >= len(scheme.topics)):
         return ["an example names a topic the scheme does not have"]
     return [] if np.isfinite(exemplars).all() else ["example vectors that are not finite numbers"]
+
+
+def _lexical_problems(scheme: TopicScheme) -> list[str]:
+    if scheme.lexical is None:
+        return ["lexical_weight > 0 without a lexical model"] if scheme.lexical_weight > 0 else []
+    problems = []
+    if not is_valid_table(scheme.lexical.log_probs, len(scheme.topics)):
+        problems.append(
+            f"a lexical table of shape {scheme.lexical.log_probs.shape} that is not "
+            f"(topics, 2**bits) of finite log-probabilities"
+        )
+    if not (0.0 <= scheme.lexical_weight <= 1.0 and scheme.lexical.temperature > 0):
+        problems.append("lexical_weight must be in 0..1 and the lexical temperature > 0")
+    return problems
 
 
 def _has_cycle(topics: Sequence[SchemeTopic]) -> bool:
@@ -388,12 +454,14 @@ def train_scheme(
     examples: Sequence[tuple[str, str]],
     embedder: Embedder,
 ) -> TopicScheme:
-    """Train a scheme from (label, text) pairs: texts are embedded like items' headline and lead."""
+    """Train a scheme from (label, text) pairs: texts are embedded like items' headline and lead,
+    and their words train the lexical model."""
     check_scheme_name(name)
     check_examples(examples)
     texts = [embedding_text("", text) for _, text in examples]
     vectors = np.asarray(embedder.embed_passages(texts), dtype=np.float32)
-    return fit_scheme(name, [label.strip() for label, _ in examples], vectors, embedder.model_id)
+    labels = [label.strip() for label, _ in examples]
+    return fit_scheme(name, labels, vectors, embedder.model_id, texts=texts)
 
 
 def fit_scheme(
@@ -403,12 +471,19 @@ def fit_scheme(
     model_id: str,
     head_weight: float = DEFAULT_HEAD_WEIGHT,
     knn_weight: float = DEFAULT_KNN_WEIGHT,
+    texts: Sequence[str] | None = None,
+    lexical_weight: float = DEFAULT_LEXICAL_WEIGHT,
 ) -> TopicScheme:
-    """Train from labels and their already embedded texts (labels sorted for a stable layout)."""
+    """Train from labels and their already embedded texts (labels sorted for a stable layout).
+    With `texts` (what was embedded), a lexical model is trained too and gets `lexical_weight`."""
     check_examples([(label, "-") for label in labels])
+    if texts is not None and len(texts) != len(labels):
+        reason = f"{len(texts)} texts for {len(labels)} labels"
+        raise TabadolError(ErrorCode.TRAINING_DATA_INVALID, reason=reason)
     vocabulary = sorted(set(labels))
     targets = np.array([vocabulary.index(label) for label in labels], dtype=np.int64)
     kept = _spread_subset(len(targets), MAX_EXEMPLARS)
+    lexical = None if texts is None else fit_lexical(texts, targets, len(vocabulary))
     return TopicScheme(
         name=name,
         topics=tuple(SchemeTopic(label, label) for label in vocabulary),
@@ -420,6 +495,8 @@ def fit_scheme(
         exemplars=np.ascontiguousarray(vectors[kept], dtype=np.float32),
         exemplar_topics=targets[kept],
         knn_weight=knn_weight,
+        lexical=lexical,
+        lexical_weight=0.0 if lexical is None else lexical_weight,
     )
 
 
@@ -493,12 +570,13 @@ class TopicComponent:
     """Assigns `Doc.topics`: IPTC Media Topics and the topics of each extra scheme, IPTC first.
 
     A document without a vector (its embedding failed) keeps no topics: the failure is already
-    recorded by the component that embeds."""
+    recorded by the component that embeds. Schemes with a lexical model also read the document's
+    lead (the text its vector was embedded from), so their examples and items are read alike."""
 
     name = "topics"
-    requires: tuple[str, ...] = ("vector",)
+    requires: tuple[str, ...] = ("vector", "lead")
     assigns: tuple[str, ...] = ("topics",)
-    _CODE_VERSION = "1"
+    _CODE_VERSION = "2"  # 2: the lead's words count in schemes with a lexical model
 
     def __init__(self, schemes: Sequence[TopicScheme] = (), iptc: TopicScheme | None = None) -> None:
         if iptc is None:
@@ -525,7 +603,8 @@ class TopicComponent:
         if not with_vector:
             return out
         vectors = np.stack([np.asarray(docs[i].vector, dtype=np.float32) for i in with_vector])
-        per_scheme = [scheme.classify(vectors) for scheme in self.schemes]
+        texts = [docs[i].lead or embedding_text(docs[i].headline, docs[i].body) for i in with_vector]
+        per_scheme = [scheme.classify(vectors, texts) for scheme in self.schemes]
         for row, index in enumerate(with_vector):
             topics = tuple(score for scheme_topics in per_scheme for score in scheme_topics[row])
             out[index] = replace(docs[index], topics=topics)
