@@ -27,12 +27,27 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, delete, func, insert, or_, select, update
+from sqlalchemy import (
+    Connection,
+    Integer,
+    Row,
+    String,
+    Text,
+    and_,
+    delete,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.sql.elements import ColumnElement
 
 from tabadol.errors import ErrorCode, TabadolError
 from tabadol.storage import schema as t
 from tabadol.storage.records import to_json
+from tabadol.storage.schema import UTCDateTime
 
 # (kind, item_id, payload): what `enqueue_jobs` takes for each job.
 JobSpec = tuple[str, str | None, Mapping[str, Any]]
@@ -163,6 +178,33 @@ def enqueue(connection: Connection, specs: Sequence[JobSpec], now: datetime) -> 
     ]
     connection.execute(insert(t.jobs), rows)
     return len(rows)
+
+
+def enqueue_for_items_after(connection: Connection, kind: str, seq: int, now: datetime) -> int:
+    """Queue a `kind` job (empty payload) for every item whose head moved past `seq`, i.e. every item
+    the caller's ingest just wrote, in one INSERT ... SELECT; items that already have a waiting job of
+    that kind are skipped, as in `enqueue`. The caller holds the writer lock (same rule as `enqueue`).
+
+    Set-based because it runs in every ingest transaction: one statement instead of a row per item
+    through the driver keeps the queue's cost on ingest small."""
+    check_kind(kind)
+    waiting = (
+        select(t.jobs.c.id)
+        .where(t.jobs.c.kind == kind, t.jobs.c.item_id == t.items.c.id, _waiting(now))
+        .exists()
+    )
+    rows = select(
+        literal(kind, String(64)),
+        t.items.c.id,
+        literal("{}", Text),
+        literal(0, Integer),
+        literal(now, UTCDateTime),
+        literal(now, UTCDateTime),
+    ).where(t.items.c.seq > seq, ~waiting)
+    statement = insert(t.jobs).from_select(
+        ["kind", "item_id", "payload", "attempts", "not_before", "created_at"], rows
+    )
+    return int(connection.execute(statement).rowcount or 0)
 
 
 def _unique(specs: Sequence[JobSpec]) -> list[JobSpec]:

@@ -27,7 +27,6 @@ from tabadol.serialize import parsed_item_to_json
 from tabadol.storage import jobs as job_queue
 from tabadol.storage import schema as t
 from tabadol.storage.base import IngestRequest
-from tabadol.storage.jobs import JobSpec
 from tabadol.storage.queries import search_text_for
 from tabadol.types import (
     Decision,
@@ -59,9 +58,6 @@ class BatchRows:
     moved_heads: dict[str, dict[str, Any]] = field(default_factory=dict)  # by item id: head columns
     versions: list[dict[str, Any]] = field(default_factory=list)
     audit: list[dict[str, Any]] = field(default_factory=list)
-    # Enrichment jobs for every stored version (and kill): queued in the same transaction, so an
-    # acknowledged item is never left unenriched, whatever crashes after the commit.
-    jobs: list[JobSpec] = field(default_factory=list)
 
 
 @dataclass
@@ -142,7 +138,6 @@ def _gather_payload(rows: BatchRows, request: IngestRequest, verdicts: Sequence[
             received_by=request.received_by,
         )
         new_item = verdict.decision is Decision.NEW_ITEM
-        rows.jobs.append((ENRICH_JOB, verdict.item_id, {}))
         _gather_version(rows, request.member_code, verdict.guid, version, seq, new_item, verdict.content)
     return seq
 
@@ -218,8 +213,12 @@ def write_rows(connection: Connection, rows: BatchRows) -> None:
         connection.execute(insert(t.item_versions), rows.versions)
     if rows.audit:
         connection.execute(insert(t.audit_log), rows.audit)
-    if rows.jobs:
-        job_queue.enqueue(connection, rows.jobs, utc_now())
+    if rows.versions:
+        # An enrichment job for every item this batch wrote (new, new version, kill), in the same
+        # transaction: an acknowledged item is never left unenriched, whatever crashes after the commit.
+        # Every written item's head seq is above the batch's first seq.
+        first_seq = min(version["seq"] for version in rows.versions)
+        job_queue.enqueue_for_items_after(connection, ENRICH_JOB, first_seq - 1, utc_now())
 
 
 def existing_members(connection: Connection, codes: Iterable[str]) -> set[str]:
