@@ -41,6 +41,7 @@ format: install
 
 bench: install
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/enrich.py --limit 256
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
