@@ -1,0 +1,161 @@
+"""What a subscription selects: the filter and the pure decision whether an item matches it.
+
+A member's subscription says which of the exchange's items it wants: from which members, in which
+languages, on which topics (IPTC Media Topics or a member's own scheme), naming which entities (people,
+organisations, places: the stable ids enrichment assigns, so a place matches whatever the language or
+script of the item), in which story, how urgent at least, and containing which words. Every field is
+optional; an empty filter matches every item. Within a field the values are alternatives (any of them);
+across fields all must hold.
+
+`matches` is pure: it reads the item and what enrichment found about it (`ItemFacts`), never the
+database, so the delivery fan-out can test thousands of subscriptions per item cheaply, and the rules
+are tested without a store. Languages compare on the primary subtag ("kk" matches "kk-Latn"); the item's
+detected language counts as well as the one its sender declared. Words are matched in the search form
+(enrich/normalize.py): Persian/Arabic letter variants, digit scripts, case and marks do not matter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from tabadol.deliver.render.enrichment import EnrichmentView
+from tabadol.enrich.normalize import normalize_for_search
+from tabadol.errors import ErrorCode, TabadolError
+from tabadol.types import Item, normalise_language_tag
+
+MAX_VALUES_PER_FIELD = 200
+MAX_QUERY_CHARS = 500
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriptionFilter:
+    members: frozenset[str] = frozenset()
+    languages: frozenset[str] = frozenset()  # primary subtags, e.g. "fa", "kk"
+    topics: frozenset[str] = frozenset()  # "medtop:04000000" (IPTC) or "scheme:label" (a member's scheme)
+    entities: frozenset[str] = frozenset()  # entity ids, e.g. "place/tehran"
+    stories: frozenset[str] = frozenset()
+    max_urgency: int | None = None  # 1 (most urgent) .. 9: items with urgency <= this; no urgency fails
+    query: str | None = None  # every word must occur (search form)
+
+    @property
+    def query_words(self) -> tuple[str, ...]:
+        return tuple(normalize_for_search(self.query).split()) if self.query else ()
+
+
+@dataclass(frozen=True, slots=True)
+class ItemFacts:
+    """What matching needs to know beyond the item itself: enrichment's findings (empty while the item
+    is not enriched yet, so subscriptions on topics or entities wait for enrichment)."""
+
+    detected_language: str | None = None
+    topics: frozenset[str] = frozenset()
+    entities: frozenset[str] = frozenset()
+    story_id: str | None = None
+
+
+def build_filter(
+    *,
+    members: Iterable[str] = (),
+    languages: Iterable[str] = (),
+    topics: Iterable[str] = (),
+    entities: Iterable[str] = (),
+    stories: Iterable[str] = (),
+    max_urgency: int | None = None,
+    query: str | None = None,
+) -> SubscriptionFilter:
+    """A validated filter; INVALID_QUERY (naming the field) for bad values."""
+    values = {
+        "members": _clean(members, "members", str.lower),
+        "languages": _clean(languages, "languages", _primary_language),
+        "topics": _clean(topics, "topics", _topic),
+        "entities": _clean(entities, "entities", str.strip),
+        "stories": _clean(stories, "stories", str.strip),
+    }
+    if max_urgency is not None and not 1 <= max_urgency <= 9:
+        raise TabadolError(ErrorCode.INVALID_QUERY, param="max_urgency", reason="urgency is 1 (highest) to 9")
+    if query is not None:
+        query = query.strip() or None
+        if query is not None and len(query) > MAX_QUERY_CHARS:
+            raise TabadolError(
+                ErrorCode.INVALID_QUERY, param="query", reason=f"over {MAX_QUERY_CHARS} characters"
+            )
+    return SubscriptionFilter(max_urgency=max_urgency, query=query, **values)
+
+
+def _clean(values: Iterable[str], name: str, normalise: Callable[[str], str]) -> frozenset[str]:
+    cleaned = set()
+    for raw in values:
+        if not isinstance(raw, str) or not raw.strip():
+            raise TabadolError(ErrorCode.INVALID_QUERY, param=name, reason=f"{raw!r} is not a value")
+        try:
+            cleaned.add(normalise(raw.strip()))
+        except ValueError as exc:
+            raise TabadolError(ErrorCode.INVALID_QUERY, param=name, reason=str(exc)) from None
+    if len(cleaned) > MAX_VALUES_PER_FIELD:
+        raise TabadolError(
+            ErrorCode.INVALID_QUERY, param=name, reason=f"more than {MAX_VALUES_PER_FIELD} values"
+        )
+    return frozenset(cleaned)
+
+
+def _primary_language(tag: str) -> str:
+    primary = normalise_language_tag(tag).split("-", 1)[0]
+    if not (2 <= len(primary) <= 3 and primary.isascii() and primary.isalpha()):
+        raise ValueError(f"{tag!r} is not a BCP-47 language tag")
+    return primary
+
+
+def _topic(value: str) -> str:
+    if value.startswith("medtop:") and value.removeprefix("medtop:").isdigit():
+        return value
+    if value.isdigit() and len(value) == 8:
+        return f"medtop:{value}"  # a bare IPTC code
+    scheme, sep, label = value.partition(":")
+    if sep and scheme and label:
+        return value
+    raise ValueError(f"{value!r} is neither an IPTC code (medtop:NNNNNNNN) nor scheme:label")
+
+
+def matches(subscription: SubscriptionFilter, item: Item, facts: ItemFacts) -> bool:
+    """Whether the item is one the subscription selects (see the module docstring)."""
+    if subscription.members and item.member_code not in subscription.members:
+        return False
+    if subscription.languages and not _languages_of(item, facts) & subscription.languages:
+        return False
+    if subscription.topics and not subscription.topics & facts.topics:
+        return False
+    if subscription.entities and not subscription.entities & facts.entities:
+        return False
+    if subscription.stories and facts.story_id not in subscription.stories:
+        return False
+    if subscription.max_urgency is not None:
+        urgency = item.parsed.urgency
+        if urgency is None or urgency > subscription.max_urgency:
+            return False
+    words = subscription.query_words
+    if words:
+        text = normalize_for_search(f"{item.headline}\n{item.body_text}")
+        if not all(word in text for word in words):
+            return False
+    return True
+
+
+def _languages_of(item: Item, facts: ItemFacts) -> set[str]:
+    tags = {tag for tag in (item.language, facts.detected_language) if tag and tag != "und"}
+    return {tag.split("-", 1)[0].lower() for tag in tags}
+
+
+def facts_from_enrichment(view: EnrichmentView) -> ItemFacts:
+    """ItemFacts from what the store holds about an item's enrichment."""
+    topics = set()
+    for topic in view.field("topics", "topics", []):
+        code = str(topic.get("code", ""))
+        topics.add(code if topic.get("scheme") == "iptc" else f"{topic.get('scheme')}:{code}")
+    entities = {str(entity["id"]) for entity in view.field("entities", "entities", []) if "id" in entity}
+    return ItemFacts(
+        detected_language=view.field("language", "language"),
+        topics=frozenset(topics),
+        entities=frozenset(entities),
+        story_id=view.story_id,
+    )
