@@ -328,3 +328,29 @@ class Story:
     languages: tuple[str, ...]
     members: tuple[str, ...]
     merged_ids: tuple[str, ...] = ()
+
+
+# -- subscriptions (deliver/subscriptions.py holds the rules) --------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriptionFilter:
+    members: frozenset[str] = frozenset()
+    languages: frozenset[str] = frozenset()  # primary subtags, e.g. "fa", "kk"
+    topics: frozenset[str] = frozenset()  # "medtop:04000000" (IPTC) or "scheme:label" (a member's scheme)
+    entities: frozenset[str] = frozenset()  # entity ids, e.g. "place/tehran"
+    stories: frozenset[str] = frozenset()
+    max_urgency: int | None = None  # 1 (most urgent) .. 9: items with urgency <= this; no urgency fails
+    query: str | None = None  # every word must occur (search form)
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    """A member's standing selection of the exchange's items, delivered on its channels."""
+
+    id: str
+    member_code: str
+    name: str
+    filter: SubscriptionFilter
+    created_at: datetime
+    updated_at: datetime

@@ -22,25 +22,12 @@ from dataclasses import dataclass
 from tabadol.deliver.render.enrichment import EnrichmentView
 from tabadol.enrich.normalize import normalize_for_search
 from tabadol.errors import ErrorCode, TabadolError
-from tabadol.types import Item, normalise_language_tag
+from tabadol.types import Item, Subscription, SubscriptionFilter, normalise_language_tag
+
+__all__ = ["ItemFacts", "Subscription", "SubscriptionFilter", "build_filter", "matches", "filter_json"]
 
 MAX_VALUES_PER_FIELD = 200
 MAX_QUERY_CHARS = 500
-
-
-@dataclass(frozen=True, slots=True)
-class SubscriptionFilter:
-    members: frozenset[str] = frozenset()
-    languages: frozenset[str] = frozenset()  # primary subtags, e.g. "fa", "kk"
-    topics: frozenset[str] = frozenset()  # "medtop:04000000" (IPTC) or "scheme:label" (a member's scheme)
-    entities: frozenset[str] = frozenset()  # entity ids, e.g. "place/tehran"
-    stories: frozenset[str] = frozenset()
-    max_urgency: int | None = None  # 1 (most urgent) .. 9: items with urgency <= this; no urgency fails
-    query: str | None = None  # every word must occur (search form)
-
-    @property
-    def query_words(self) -> tuple[str, ...]:
-        return tuple(normalize_for_search(self.query).split()) if self.query else ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +104,10 @@ def _topic(value: str) -> str:
     raise ValueError(f"{value!r} is neither an IPTC code (medtop:NNNNNNNN) nor scheme:label")
 
 
+def query_words(subscription: SubscriptionFilter) -> tuple[str, ...]:
+    return tuple(normalize_for_search(subscription.query).split()) if subscription.query else ()
+
+
 def matches(subscription: SubscriptionFilter, item: Item, facts: ItemFacts) -> bool:
     """Whether the item is one the subscription selects (see the module docstring)."""
     if subscription.members and item.member_code not in subscription.members:
@@ -133,7 +124,7 @@ def matches(subscription: SubscriptionFilter, item: Item, facts: ItemFacts) -> b
         urgency = item.parsed.urgency
         if urgency is None or urgency > subscription.max_urgency:
             return False
-    words = subscription.query_words
+    words = query_words(subscription)
     if words:
         text = normalize_for_search(f"{item.headline}\n{item.body_text}")
         if not all(word in text for word in words):
@@ -159,3 +150,41 @@ def facts_from_enrichment(view: EnrichmentView) -> ItemFacts:
         entities=frozenset(entities),
         story_id=view.story_id,
     )
+
+
+def filter_json(subscription: SubscriptionFilter) -> dict[str, object]:
+    """The filter as JSON (sorted lists), as stored and as the API shows it."""
+    return {
+        "members": sorted(subscription.members),
+        "languages": sorted(subscription.languages),
+        "topics": sorted(subscription.topics),
+        "entities": sorted(subscription.entities),
+        "stories": sorted(subscription.stories),
+        "max_urgency": subscription.max_urgency,
+        "query": subscription.query,
+    }
+
+
+def filter_from_json(data: object) -> SubscriptionFilter:
+    """A validated filter from JSON (the API's body, or a stored row); INVALID_QUERY naming the field."""
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise TabadolError(ErrorCode.INVALID_QUERY, param="filter", reason="must be an object")
+    known = {"members", "languages", "topics", "entities", "stories", "max_urgency", "query"}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise TabadolError(ErrorCode.INVALID_QUERY, param="filter", reason=f"unknown fields {unknown}")
+    lists = {}
+    for name in ("members", "languages", "topics", "entities", "stories"):
+        value = data.get(name) or []
+        if not isinstance(value, list):
+            raise TabadolError(ErrorCode.INVALID_QUERY, param=name, reason="must be a list of strings")
+        lists[name] = value
+    urgency = data.get("max_urgency")
+    if urgency is not None and (not isinstance(urgency, int) or isinstance(urgency, bool)):
+        raise TabadolError(ErrorCode.INVALID_QUERY, param="max_urgency", reason="must be a whole number")
+    query = data.get("query")
+    if query is not None and not isinstance(query, str):
+        raise TabadolError(ErrorCode.INVALID_QUERY, param="query", reason="must be a string")
+    return build_filter(max_urgency=urgency, query=query, **lists)

@@ -38,6 +38,8 @@ from tabadol.types import (
     Page,
     ParsedItem,
     Story,
+    Subscription,
+    SubscriptionFilter,
 )
 
 
@@ -342,6 +344,24 @@ class Storage(Protocol):
 
     def links_of(self, item_id: str) -> tuple[list[ItemLink], list[ItemLink]]:
         """(links from the item, links to it)."""
+
+    # -- subscriptions (storage/subscriptions.py) ------------------------------------------------
+    def add_subscription(self, subscription: Subscription) -> None:
+        """Store a new subscription (its member must exist: a foreign key)."""
+
+    def get_subscription(self, subscription_id: str) -> Subscription | None:
+        """A live subscription, or None (unknown or removed)."""
+
+    def list_subscriptions(self, member_code: str | None = None) -> list[Subscription]:
+        """Live subscriptions of a member (None: of every member), by member, then creation."""
+
+    def update_subscription(
+        self, subscription_id: str, name: str, value: SubscriptionFilter, now: datetime
+    ) -> bool:
+        """Replace a live subscription's name and filter; False if there is none."""
+
+    def remove_subscription(self, subscription_id: str, now: datetime) -> bool:
+        """Remove a live subscription (kept as removed); False if there is none."""
 
     def save_translation(self, item_id: str, item_version: int, row: Mapping[str, Any]) -> None:
         """Store a machine translation (columns of `translations` but the key's first two) apart

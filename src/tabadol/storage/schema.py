@@ -325,3 +325,19 @@ translations = Table(
     Column("created_at", UTCDateTime, nullable=False),
     PrimaryKeyConstraint("item_id", "item_version", "target_language"),
 )
+
+
+# -- subscriptions (migration 7) --------------------------------------------------------------------
+
+subscriptions = Table(
+    "subscriptions",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("member_code", String(32), ForeignKey("members.code"), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("filter", Text, nullable=False),  # JSON, deliver/subscriptions.filter_json
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("deleted_at", UTCDateTime),  # removed subscriptions are kept for the audit trail
+    Index("ix_subscriptions_member", "member_code"),
+)

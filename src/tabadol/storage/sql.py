@@ -29,6 +29,7 @@ from tabadol.ingest.accept import item_id_for_guid
 from tabadol.storage import index
 from tabadol.storage import jobs as job_queue
 from tabadol.storage import schema as t
+from tabadol.storage import subscriptions as subscription_rows
 from tabadol.storage.base import IngestRequest
 from tabadol.storage.cursor import decode_cursor, encode_cursor
 from tabadol.storage.errors import describe, driver_errors
@@ -72,6 +73,8 @@ from tabadol.types import (
     Original,
     Page,
     Story,
+    Subscription,
+    SubscriptionFilter,
     utc_now,
 )
 
@@ -696,6 +699,29 @@ class SqlStorage(abc.ABC):
     @staticmethod
     def _readable(now: datetime | None) -> ColumnElement[bool]:
         return and_(not_embargoed(now or utc_now()), index.killed_condition())
+
+    # -- subscriptions (storage/subscriptions.py) ------------------------------------------------
+    def add_subscription(self, subscription: Subscription) -> None:
+        with self._write() as connection:
+            subscription_rows.insert_subscription(connection, subscription)
+
+    def get_subscription(self, subscription_id: str) -> Subscription | None:
+        with self._read() as connection:
+            return subscription_rows.load_subscription(connection, subscription_id)
+
+    def list_subscriptions(self, member_code: str | None = None) -> list[Subscription]:
+        with self._read() as connection:
+            return subscription_rows.load_subscriptions(connection, member_code)
+
+    def update_subscription(
+        self, subscription_id: str, name: str, value: SubscriptionFilter, now: datetime
+    ) -> bool:
+        with self._write() as connection:
+            return subscription_rows.change_subscription(connection, subscription_id, name, value, now)
+
+    def remove_subscription(self, subscription_id: str, now: datetime) -> bool:
+        with self._write() as connection:
+            return subscription_rows.remove_subscription(connection, subscription_id, now)
 
     def save_translation(self, item_id: str, item_version: int, row: Mapping[str, Any]) -> None:
         """Store a machine translation of an item version (replacing one into the same language)."""

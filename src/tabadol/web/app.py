@@ -11,7 +11,18 @@ import tabadol
 from tabadol.enrich.translate import Translator, translator_from_settings
 from tabadol.hub import Hub
 from tabadol.types import utc_now
-from tabadol.web.api import audit, feeds, health, items, members, push, search, stories, translations
+from tabadol.web.api import (
+    audit,
+    feeds,
+    health,
+    items,
+    members,
+    push,
+    search,
+    stories,
+    subscriptions,
+    translations,
+)
 from tabadol.web.api.common import API_PREFIX
 from tabadol.web.auth import Clock
 from tabadol.web.docs import docs_page
@@ -43,7 +54,7 @@ def create_app(
     app.state.translator = translator_from_settings(os.environ) if isinstance(translator, str) else translator
     install_error_handlers(app)
     api = APIRouter(prefix=API_PREFIX)
-    for module in (health, push, items, translations, search, stories, members, feeds, audit):
+    for module in (health, push, items, translations, search, stories, subscriptions, members, feeds, audit):
         api.include_router(module.router)
     app.include_router(api)
 

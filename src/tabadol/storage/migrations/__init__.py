@@ -20,6 +20,7 @@ from tabadol.storage.migrations import (
     v004_search_text_normalised,
     v005_jobs,
     v006_enrichment,
+    v007_subscriptions,
 )
 
 
@@ -37,6 +38,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(4, "search text in the normalised search form", v004_search_text_normalised.apply),
     Migration(5, "durable job queue", v005_jobs.apply),
     Migration(6, "enrichment, vectors, stories, links, topic schemes, translations", v006_enrichment.apply),
+    Migration(7, "subscriptions", v007_subscriptions.apply),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

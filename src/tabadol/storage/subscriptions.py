@@ -1,0 +1,89 @@
+"""Subscription rows: functions of an open connection, inside the caller's transaction."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Row, insert, select, update
+
+from tabadol.storage import schema as t
+from tabadol.storage.records import to_json
+from tabadol.types import Subscription, SubscriptionFilter
+
+_LISTS = ("members", "languages", "topics", "entities", "stories")
+
+
+def new_subscription_id() -> str:
+    return "sub_" + secrets.token_hex(8)
+
+
+def filter_to_json(value: SubscriptionFilter) -> str:
+    data: dict[str, Any] = {name: sorted(getattr(value, name)) for name in _LISTS}
+    data.update(max_urgency=value.max_urgency, query=value.query)
+    return to_json(data)
+
+
+def filter_from_row(raw: str) -> SubscriptionFilter:
+    data = json.loads(raw)
+    lists = {name: frozenset(data.get(name) or ()) for name in _LISTS}
+    return SubscriptionFilter(max_urgency=data.get("max_urgency"), query=data.get("query"), **lists)
+
+
+def subscription_from_row(row: Row[Any]) -> Subscription:
+    return Subscription(
+        id=row.id,
+        member_code=row.member_code,
+        name=row.name,
+        filter=filter_from_row(row.filter),
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+def insert_subscription(connection: Connection, subscription: Subscription) -> None:
+    connection.execute(
+        insert(t.subscriptions).values(
+            id=subscription.id,
+            member_code=subscription.member_code,
+            name=subscription.name,
+            filter=filter_to_json(subscription.filter),
+            created_at=subscription.created_at,
+            updated_at=subscription.updated_at,
+            deleted_at=None,
+        )
+    )
+
+
+def load_subscription(connection: Connection, subscription_id: str) -> Subscription | None:
+    s = t.subscriptions
+    row = connection.execute(select(s).where(s.c.id == subscription_id, s.c.deleted_at.is_(None))).first()
+    return None if row is None else subscription_from_row(row)
+
+
+def load_subscriptions(connection: Connection, member_code: str | None) -> list[Subscription]:
+    s = t.subscriptions
+    query = select(s).where(s.c.deleted_at.is_(None)).order_by(s.c.member_code, s.c.created_at, s.c.id)
+    if member_code is not None:
+        query = query.where(s.c.member_code == member_code)
+    return [subscription_from_row(row) for row in connection.execute(query)]
+
+
+def change_subscription(
+    connection: Connection, subscription_id: str, name: str, value: SubscriptionFilter, now: datetime
+) -> bool:
+    s = t.subscriptions
+    statement = (
+        update(s)
+        .where(s.c.id == subscription_id, s.c.deleted_at.is_(None))
+        .values(name=name, filter=filter_to_json(value), updated_at=now)
+    )
+    return connection.execute(statement).rowcount > 0
+
+
+def remove_subscription(connection: Connection, subscription_id: str, now: datetime) -> bool:
+    s = t.subscriptions
+    statement = update(s).where(s.c.id == subscription_id, s.c.deleted_at.is_(None)).values(deleted_at=now)
+    return connection.execute(statement).rowcount > 0
