@@ -60,6 +60,7 @@ class ErrorCode(enum.Enum):
     # 4xx: transports
     UNSAFE_URL = (401, 422, "The URL {url} is refused: {reason}")
     FETCH_FAILED = (402, 502, "Fetching {url} failed: {reason}")
+    WEBHOOK_SIGNATURE_INVALID = (403, 401, "The webhook signature is not valid ({reason}): {detail}")
     # 5xx: storage and operations
     STORAGE_UNAVAILABLE = (501, 503, "The store is unavailable: {reason}")
     MIGRATION_FAILED = (502, 500, "Schema migration {version} failed: {reason}")

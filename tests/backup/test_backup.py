@@ -45,6 +45,7 @@ def test_round_trip_restores_everything(hub: Hub, second_hub: Hub, tmp_path: Pat
         "member": 2,
         "api_key": 3,
         "feed": 1,
+        "subscription": 0,
         "original": 6,
         "version": 6,
         "audit": len(expected_audit),
@@ -198,3 +199,31 @@ def test_cli_backup_and_restore_report_errors_with_their_code(
     restored = run_cli("--database", second_database_url, "restore", str(path))
     assert restored.exit_code == 0, restored.stderr
     assert run_cli("--database", second_database_url, "export").stdout == run_cli("export").stdout
+
+
+def test_subscriptions_are_backed_up_and_restored(tmp_path: Path, hub: Hub) -> None:
+    from tabadol.backup import restore_backup, write_backup
+    from tabadol.config import Settings
+    from tabadol.deliver.subscriptions import build_filter
+    from tabadol.hub import create_hub
+    from tabadol.types import Subscription, utc_now
+
+    hub.add_member("irna", {"en": "IRNA"}, "IR", ["fa"])
+    now = utc_now()
+    subscription = Subscription(
+        "sub_1", "irna", "Caspian", build_filter(languages=["ru"], query="Каспий"), now, now
+    )
+    hub.storage.add_subscription(subscription)
+    path = tmp_path / "hub.tbk.gz"
+    summary = write_backup(hub, path)
+    assert summary.counts["subscription"] == 1
+    target = create_hub(
+        Settings.from_env(
+            {"TABADOL_DATABASE_URL": f"sqlite:///{tmp_path}/new.db", "TABADOL_DATA_DIR": str(tmp_path)}
+        )
+    )
+    try:
+        restore_backup(target, path)
+        assert target.storage.get_subscription("sub_1") == subscription
+    finally:
+        target.close()
