@@ -236,3 +236,25 @@ def test_an_admin_push_is_audited_as_the_admin_for_the_member(
     entry = next(e for e in hub.storage.list_audit(limit=10) if e.action == "items.ingest")
     assert (entry.actor_member, entry.detail["member"]) == ("irna", "tass")
     assert entry.actor_key_id == admin_token.split("_")[1]
+
+
+def test_an_item_as_nitf_or_newsml_g2_on_request(
+    client: TestClient, editor_token: str, reader_token: str
+) -> None:
+    from tabadol.ingest.formats import newsml_g2, nitf
+
+    pushed = push_as(client, editor_token, guid="urn:irna:fmt:1", headline="خبر چندقالبی")
+    item_id = pushed["id"]
+    auth = bearer(reader_token)
+    as_nitf = client.get(f"/api/v1/items/{item_id}?format=nitf", headers=auth)
+    assert as_nitf.status_code == 200 and as_nitf.headers["content-type"].startswith("application/nitf+xml")
+    [from_nitf] = nitf.parse(as_nitf.content, None)
+    by_accept = client.get(
+        f"/api/v1/items/{item_id}", headers={**auth, "Accept": "application/vnd.iptc.g2.newsitem+xml"}
+    )
+    assert by_accept.headers["content-type"].startswith("application/vnd.iptc.g2.newsitem+xml")
+    [from_g2] = newsml_g2.parse(by_accept.content, None)
+    assert from_nitf.headline == from_g2.headline == "خبر چندقالبی"
+    assert from_nitf.guid == from_g2.guid == "urn:irna:fmt:1"
+    assert as_nitf.headers["etag"] != by_accept.headers["etag"]
+    assert_error(client.get(f"/api/v1/items/{item_id}?format=pdf", headers=auth), 400, "invalid_query")

@@ -16,7 +16,9 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from tabadol.deliver.render.enrichment import add_to_ninjs, enrichment_to_json, load_views
+from tabadol.deliver.render.newsml_g2 import G2_MEDIA_TYPE, item_to_newsml_g2
 from tabadol.deliver.render.ninjs import NINJS_MEDIA_TYPE, item_href, item_to_ninjs, version_to_ninjs
+from tabadol.deliver.render.nitf import NITF_MEDIA_TYPE, item_to_nitf
 from tabadol.errors import ErrorCode, TabadolError
 from tabadol.hub import Hub
 from tabadol.serialize import format_datetime, parse_datetime, to_jsonable
@@ -115,14 +117,51 @@ def list_items(
     }
 
 
-@router.get("/{item_id}", summary="One item at its newest version, as ninjs 3.1")
-def get_item(item_id: str, request: Request, hub: HubDep, clock: ClockDep, principal: AnyKey) -> Response:
+# Renditions of an item besides ninjs, by `?format=` or the Accept header.
+OUTPUT_FORMATS = {"ninjs": NINJS_MEDIA_TYPE, "nitf": NITF_MEDIA_TYPE, "newsml-g2": G2_MEDIA_TYPE}
+
+
+def _output_format(requested: str | None, accept: str | None) -> str:
+    if requested is not None:
+        if requested not in OUTPUT_FORMATS:
+            raise TabadolError(
+                ErrorCode.INVALID_QUERY, param="format", reason=f"one of {', '.join(OUTPUT_FORMATS)}"
+            )
+        return requested
+    for name, media_type in OUTPUT_FORMATS.items():
+        if accept and media_type in accept:
+            return name
+    return "ninjs"
+
+
+@router.get("/{item_id}", summary="One item at its newest version: ninjs 3.1, or NITF / NewsML-G2 on request")
+def get_item(
+    item_id: str,
+    request: Request,
+    hub: HubDep,
+    clock: ClockDep,
+    principal: AnyKey,
+    format: Annotated[
+        str | None, Query(description="ninjs (default), nitf or newsml-g2 (or use Accept)")
+    ] = None,
+) -> Response:
     item = hub.readable_item(item_id, clock())
-    etag = f'"{item.content_sha256}"'
-    headers = {"ETag": etag, "X-Tabadol-Item-Id": item.id, "Link": _self_link(request, item.id)}
+    chosen = _output_format(format, request.headers.get("accept"))
+    etag = f'"{item.content_sha256}"' if chosen == "ninjs" else f'"{item.content_sha256}-{chosen}"'
+    headers = {
+        "ETag": etag,
+        "X-Tabadol-Item-Id": item.id,
+        "Link": _self_link(request, item.id),
+        "Vary": "Accept",
+    }
     if etag in _etags(request.headers.get("if-none-match")):
         return Response(status_code=304, headers=headers)
-    document = item_to_ninjs(item, hub.storage.get_member(item.member_code), base_url(request))
+    member = hub.storage.get_member(item.member_code)
+    if chosen == "nitf":
+        return Response(item_to_nitf(item, member), media_type=NITF_MEDIA_TYPE, headers=headers)
+    if chosen == "newsml-g2":
+        return Response(item_to_newsml_g2(item, member), media_type=G2_MEDIA_TYPE, headers=headers)
+    document = item_to_ninjs(item, member, base_url(request))
     document = add_to_ninjs(document, load_views(hub.storage, [item.id])[item.id])
     return JSONResponse(document, media_type=NINJS_MEDIA_TYPE, headers=headers)
 
