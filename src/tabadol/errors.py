@@ -57,6 +57,7 @@ class ErrorCode(enum.Enum):
     KEY_NOT_FOUND = (312, 404, "No live API key '{key_id}': it is unknown or already revoked.")
     STORY_NOT_FOUND = (313, 404, "No story '{story_id}'.")
     SUBSCRIPTION_NOT_FOUND = (314, 404, "No subscription '{subscription_id}'.")
+    FEED_TOKEN_INVALID = (315, 404, "This feed address is unknown or has been revoked.")
     # 4xx: transports
     UNSAFE_URL = (401, 422, "The URL {url} is refused: {reason}")
     FETCH_FAILED = (402, 502, "Fetching {url} failed: {reason}")

@@ -363,6 +363,18 @@ class Storage(Protocol):
     def remove_subscription(self, subscription_id: str, now: datetime) -> bool:
         """Remove a live subscription (kept as removed); False if there is none."""
 
+    def add_feed_token(self, token_id: str, subscription_id: str, secret_hash: str, now: datetime) -> None:
+        """Store a syndication feed token (SHA-256 of its secret) for a subscription."""
+
+    def get_feed_token(self, token_id: str) -> tuple[str, str, datetime | None] | None:
+        """(subscription id, secret hash, revoked at), or None for an unknown token id."""
+
+    def list_feed_tokens(self, subscription_id: str) -> list[tuple[str, datetime, datetime | None]]:
+        """(token id, created at, revoked at) of a subscription's tokens, oldest first."""
+
+    def revoke_feed_token(self, token_id: str, subscription_id: str, now: datetime) -> bool:
+        """Revoke a live token of the subscription; False if there is none. Takes effect at once."""
+
     def save_translation(self, item_id: str, item_version: int, row: Mapping[str, Any]) -> None:
         """Store a machine translation (columns of `translations` but the key's first two) apart
         from the originals, replacing an earlier one of the same version into the same language."""

@@ -341,3 +341,16 @@ subscriptions = Table(
     Column("deleted_at", UTCDateTime),  # removed subscriptions are kept for the audit trail
     Index("ix_subscriptions_member", "member_code"),
 )
+
+# Revocable tokens that put a subscription's syndication feeds (Atom, RSS, JSON Feed) at a URL a feed
+# reader can poll without an API key (migration 8). Only SHA-256 of the secret is stored.
+feed_tokens = Table(
+    "feed_tokens",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("subscription_id", String(32), ForeignKey("subscriptions.id"), nullable=False),
+    Column("secret_hash", String(64), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("revoked_at", UTCDateTime),
+    Index("ix_feed_tokens_subscription", "subscription_id"),
+)

@@ -723,6 +723,22 @@ class SqlStorage(abc.ABC):
         with self._write() as connection:
             return subscription_rows.remove_subscription(connection, subscription_id, now)
 
+    def add_feed_token(self, token_id: str, subscription_id: str, secret_hash: str, now: datetime) -> None:
+        with self._write() as connection:
+            subscription_rows.insert_feed_token(connection, token_id, subscription_id, secret_hash, now)
+
+    def get_feed_token(self, token_id: str) -> tuple[str, str, datetime | None] | None:
+        with self._read() as connection:
+            return subscription_rows.load_feed_token(connection, token_id)
+
+    def list_feed_tokens(self, subscription_id: str) -> list[tuple[str, datetime, datetime | None]]:
+        with self._read() as connection:
+            return subscription_rows.load_feed_tokens(connection, subscription_id)
+
+    def revoke_feed_token(self, token_id: str, subscription_id: str, now: datetime) -> bool:
+        with self._write() as connection:
+            return subscription_rows.revoke_feed_token(connection, token_id, subscription_id, now)
+
     def save_translation(self, item_id: str, item_version: int, row: Mapping[str, Any]) -> None:
         """Store a machine translation of an item version (replacing one into the same language)."""
         with self._write() as connection:

@@ -87,3 +87,50 @@ def remove_subscription(connection: Connection, subscription_id: str, now: datet
     s = t.subscriptions
     statement = update(s).where(s.c.id == subscription_id, s.c.deleted_at.is_(None)).values(deleted_at=now)
     return connection.execute(statement).rowcount > 0
+
+
+# -- syndication feed tokens ------------------------------------------------------------------------
+
+
+def insert_feed_token(
+    connection: Connection, token_id: str, subscription_id: str, secret_hash: str, now: datetime
+) -> None:
+    connection.execute(
+        insert(t.feed_tokens).values(
+            id=token_id,
+            subscription_id=subscription_id,
+            secret_hash=secret_hash,
+            created_at=now,
+            revoked_at=None,
+        )
+    )
+
+
+def load_feed_token(connection: Connection, token_id: str) -> tuple[str, str, datetime | None] | None:
+    """(subscription id, secret hash, revoked at) of a token, or None."""
+    f = t.feed_tokens
+    row = connection.execute(select(f).where(f.c.id == token_id)).first()
+    return None if row is None else (row.subscription_id, row.secret_hash, row.revoked_at)
+
+
+def load_feed_tokens(
+    connection: Connection, subscription_id: str
+) -> list[tuple[str, datetime, datetime | None]]:
+    """(token id, created at, revoked at) of a subscription's tokens, oldest first."""
+    f = t.feed_tokens
+    rows = connection.execute(
+        select(f.c.id, f.c.created_at, f.c.revoked_at)
+        .where(f.c.subscription_id == subscription_id)
+        .order_by(f.c.created_at, f.c.id)
+    )
+    return [(row.id, row.created_at, row.revoked_at) for row in rows]
+
+
+def revoke_feed_token(connection: Connection, token_id: str, subscription_id: str, now: datetime) -> bool:
+    f = t.feed_tokens
+    statement = (
+        update(f)
+        .where(f.c.id == token_id, f.c.subscription_id == subscription_id, f.c.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    return connection.execute(statement).rowcount > 0

@@ -21,6 +21,7 @@ from tabadol.web.api import (
     search,
     stories,
     subscriptions,
+    syndication,
     translations,
 )
 from tabadol.web.api.common import API_PREFIX
@@ -54,7 +55,19 @@ def create_app(
     app.state.translator = translator_from_settings(os.environ) if isinstance(translator, str) else translator
     install_error_handlers(app)
     api = APIRouter(prefix=API_PREFIX)
-    for module in (health, push, items, translations, search, stories, subscriptions, members, feeds, audit):
+    for module in (
+        health,
+        push,
+        items,
+        translations,
+        search,
+        stories,
+        subscriptions,
+        syndication,
+        members,
+        feeds,
+        audit,
+    ):
         api.include_router(module.router)
     app.include_router(api)
 

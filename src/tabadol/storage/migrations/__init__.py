@@ -21,6 +21,7 @@ from tabadol.storage.migrations import (
     v005_jobs,
     v006_enrichment,
     v007_subscriptions,
+    v008_feed_tokens,
 )
 
 
@@ -39,6 +40,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(5, "durable job queue", v005_jobs.apply),
     Migration(6, "enrichment, vectors, stories, links, topic schemes, translations", v006_enrichment.apply),
     Migration(7, "subscriptions", v007_subscriptions.apply),
+    Migration(8, "syndication feed tokens", v008_feed_tokens.apply),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version
