@@ -551,7 +551,14 @@ def _register_enrichment_commands() -> None:
     app.add_typer(cli_enrich.topics_app, name="topics")
 
 
+def _register_subscription_commands() -> None:
+    from tabadol import cli_subscriptions
+
+    app.add_typer(cli_subscriptions.subscription_app, name="subscription")
+
+
 _register_enrichment_commands()
+_register_subscription_commands()
 
 
 def main() -> None:
