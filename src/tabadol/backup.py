@@ -10,6 +10,7 @@ other. The file reads:
     {"type": "subscription", ...} every live subscription (absent from backups of older releases)
     {"type": "original", ...}    every verbatim original, base64, with its SHA-256
     {"type": "version", ...}     every version of every item, in seq order
+    {"type": "take", ...}        the usage ledger: every take (absent from older releases' backups)
     {"type": "audit", ...}       the audit log, oldest first
     {"type": "end", "counts": {...}}
 
@@ -52,12 +53,13 @@ from tabadol.types import (
     Original,
     Role,
     Subscription,
+    Take,
     utc_now,
 )
 
 FORMAT_NAME = "tabadol-backup"
 FORMAT_VERSION = 1
-RECORD_TYPES = ("member", "api_key", "feed", "subscription", "original", "version", "audit")
+RECORD_TYPES = ("member", "api_key", "feed", "subscription", "original", "version", "take", "audit")
 _AUDIT_PAGE = 1000
 _COPY_CHUNK = 1 << 20
 _RESTORE_CHUNK = 500  # versions per transaction when restoring
@@ -102,6 +104,8 @@ def backup_records(storage: Storage) -> Iterator[dict[str, Any]]:
     for subscription in storage.list_subscriptions():
         yield _subscription_record(subscription)
     yield from _original_and_version_records(storage)
+    for take in reversed(storage.list_takes(None, limit=10**9)):
+        yield {"type": "take", **to_jsonable(take)}
     for entry in _audit_oldest_first(storage):
         yield {"type": "audit", **to_jsonable(entry)}
 
@@ -225,6 +229,8 @@ def _check_record(kind: Any, record: dict[str, Any], originals: set[str], member
                 raise _invalid(
                     f"version {version.version} of {version.item_id} refers to data not in the backup"
                 )
+        elif kind == "take":
+            _take(record)
         elif kind == "audit":
             _audit_fields(record)
         else:
@@ -341,6 +347,20 @@ def _subscription(record: dict[str, Any]) -> Subscription:
     )
 
 
+def _take(record: dict[str, Any]) -> Take:
+    return Take(
+        item_id=str(record["item_id"]),
+        item_version=int(record["item_version"]),
+        source_member=str(record["source_member"]),
+        taker_member=str(record["taker_member"]),
+        key_id=record.get("key_id"),
+        item_language=record.get("item_language"),
+        reader_language=str(record["reader_language"]),
+        translated=bool(record["translated"]),
+        taken_at=parse_datetime(record["taken_at"]),
+    )
+
+
 def _original(record: dict[str, Any]) -> Original:
     """Decoded and checked: the bytes must hash to the SHA-256 they were stored under."""
     try:
@@ -431,6 +451,7 @@ class _RestoreWriter:
         self._summary = summary
         self._pending_versions: list[tuple[str, str, ItemVersion]] = []
         self._known_feeds = {(f.member_code, f.url) for f in storage.list_feeds()}
+        self._known_takes = set(storage.list_takes(None, limit=10**9))
         self._known_audit = {
             _audit_identity(_audit_fields(to_jsonable(e))) for e in _audit_oldest_first(storage)
         }
@@ -453,6 +474,8 @@ class _RestoreWriter:
             self._subscription(_subscription(record))
         elif kind == "original":
             self._storage.restore_original(_original(record), parse_datetime(record["received_at"]))
+        elif kind == "take":
+            self._take(_take(record))
         elif kind == "audit":
             self._audit(_audit_fields(record))
 
@@ -491,6 +514,13 @@ class _RestoreWriter:
             self._summary.skipped["subscription"] += 1
             return
         self._storage.add_subscription(subscription)
+
+    def _take(self, take: Take) -> None:
+        if take in self._known_takes:
+            self._summary.skipped["take"] += 1
+            return
+        self._storage.record_take(take)
+        self._known_takes.add(take)
 
     def _audit(self, fields: dict[str, Any]) -> None:
         identity = _audit_identity(fields)

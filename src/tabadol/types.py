@@ -354,3 +354,18 @@ class Subscription:
     filter: SubscriptionFilter
     created_at: datetime
     updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Take:
+    """A member's editor took another member's item to republish it: one row of the usage ledger."""
+
+    item_id: str
+    item_version: int
+    source_member: str
+    taker_member: str
+    key_id: str | None
+    item_language: str | None
+    reader_language: str
+    translated: bool
+    taken_at: datetime

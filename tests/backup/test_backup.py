@@ -48,6 +48,7 @@ def test_round_trip_restores_everything(hub: Hub, second_hub: Hub, tmp_path: Pat
         "subscription": 0,
         "original": 6,
         "version": 6,
+        "take": 0,
         "audit": len(expected_audit),
     }
     header = read_header(path)
@@ -225,5 +226,38 @@ def test_subscriptions_are_backed_up_and_restored(tmp_path: Path, hub: Hub) -> N
     try:
         restore_backup(target, path)
         assert target.storage.get_subscription("sub_1") == subscription
+    finally:
+        target.close()
+
+
+def test_the_usage_ledger_is_backed_up_and_restored(tmp_path: Path, hub: Hub) -> None:
+    from tabadol.config import Settings
+    from tabadol.hub import create_hub
+    from tabadol.types import Take, utc_now
+
+    hub.add_member("irna", {"en": "IRNA"}, "IR", ["fa"])
+    hub.add_member("tass", {"en": "TASS"}, "RU", ["ru"])
+    document = json.dumps(
+        {
+            "uri": "urn:irna:1",
+            "type": "text",
+            "headlines": [{"role": "main", "value": "h"}],
+            "bodies": [{"role": "main", "contentType": "text/plain", "value": "b"}],
+        }
+    ).encode()
+    item_id = hub.ingest_payload("irna", document, "application/ninjs+json", via="cli").outcomes[0].item_id
+    take = Take(item_id, 1, "irna", "tass", None, "fa", "ru", True, utc_now())
+    hub.storage.record_take(take)
+    path = tmp_path / "hub.tbk.gz"
+    assert write_backup(hub, path).counts["take"] == 1
+    target = create_hub(
+        Settings.from_env(
+            {"TABADOL_DATABASE_URL": f"sqlite:///{tmp_path}/new.db", "TABADOL_DATA_DIR": str(tmp_path)}
+        )
+    )
+    try:
+        restore_backup(target, path)
+        restore_backup(target, path, force=True)  # idempotent: the take is not recorded twice
+        assert target.storage.list_takes() == [take]
     finally:
         target.close()

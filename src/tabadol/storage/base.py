@@ -40,6 +40,7 @@ from tabadol.types import (
     Story,
     Subscription,
     SubscriptionFilter,
+    Take,
 )
 
 
@@ -374,6 +375,12 @@ class Storage(Protocol):
 
     def revoke_feed_token(self, token_id: str, subscription_id: str, now: datetime) -> bool:
         """Revoke a live token of the subscription; False if there is none. Takes effect at once."""
+
+    def record_take(self, take: Take) -> None:
+        """Record a take (a row of the usage ledger)."""
+
+    def list_takes(self, member_code: str | None = None, limit: int = 100) -> list[Take]:
+        """Takes by or from the member (None: every member's), newest first."""
 
     def save_translation(self, item_id: str, item_version: int, row: Mapping[str, Any]) -> None:
         """Store a machine translation (columns of `translations` but the key's first two) apart

@@ -354,3 +354,22 @@ feed_tokens = Table(
     Column("revoked_at", UTCDateTime),
     Index("ix_feed_tokens_subscription", "subscription_id"),
 )
+
+# A member's editor took another member's item to republish it (migration 9): the usage ledger's rows.
+takes = Table(
+    "takes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("item_id", String(32), ForeignKey("items.id"), nullable=False),
+    Column("item_version", Integer, nullable=False),
+    Column("source_member", String(32), nullable=False),
+    Column("taker_member", String(32), nullable=False),
+    Column("key_id", String(32)),
+    Column("item_language", String(35)),
+    Column("reader_language", String(35), nullable=False),
+    Column("translated", Boolean, nullable=False),
+    Column("taken_at", UTCDateTime, nullable=False),
+    Index("ix_takes_taker", "taker_member", "taken_at"),
+    Index("ix_takes_source", "source_member", "taken_at"),
+    sqlite_autoincrement=True,
+)

@@ -75,6 +75,7 @@ from tabadol.types import (
     Story,
     Subscription,
     SubscriptionFilter,
+    Take,
     utc_now,
 )
 
@@ -738,6 +739,14 @@ class SqlStorage(abc.ABC):
     def revoke_feed_token(self, token_id: str, subscription_id: str, now: datetime) -> bool:
         with self._write() as connection:
             return subscription_rows.revoke_feed_token(connection, token_id, subscription_id, now)
+
+    def record_take(self, take: Take) -> None:
+        with self._write() as connection:
+            subscription_rows.insert_take(connection, take)
+
+    def list_takes(self, member_code: str | None = None, limit: int = 100) -> list[Take]:
+        with self._read() as connection:
+            return subscription_rows.load_takes(connection, member_code, limit)
 
     def save_translation(self, item_id: str, item_version: int, row: Mapping[str, Any]) -> None:
         """Store a machine translation of an item version (replacing one into the same language)."""

@@ -11,7 +11,7 @@ from sqlalchemy import Connection, Row, insert, select, update
 
 from tabadol.storage import schema as t
 from tabadol.storage.records import to_json
-from tabadol.types import Subscription, SubscriptionFilter
+from tabadol.types import Subscription, SubscriptionFilter, Take
 
 _LISTS = ("members", "languages", "topics", "entities", "stories")
 
@@ -134,3 +134,44 @@ def revoke_feed_token(connection: Connection, token_id: str, subscription_id: st
         .values(revoked_at=now)
     )
     return connection.execute(statement).rowcount > 0
+
+
+# -- takes (the usage ledger) -------------------------------------------------------------------------
+
+
+def insert_take(connection: Connection, take: Take) -> None:
+    connection.execute(
+        insert(t.takes).values(
+            item_id=take.item_id,
+            item_version=take.item_version,
+            source_member=take.source_member,
+            taker_member=take.taker_member,
+            key_id=take.key_id,
+            item_language=take.item_language,
+            reader_language=take.reader_language,
+            translated=take.translated,
+            taken_at=take.taken_at,
+        )
+    )
+
+
+def load_takes(connection: Connection, member_code: str | None, limit: int) -> list[Take]:
+    """Takes by or from the member (None: all), newest first."""
+    k = t.takes
+    query = select(k).order_by(k.c.taken_at.desc(), k.c.id.desc()).limit(limit)
+    if member_code is not None:
+        query = query.where((k.c.taker_member == member_code) | (k.c.source_member == member_code))
+    return [
+        Take(
+            row.item_id,
+            row.item_version,
+            row.source_member,
+            row.taker_member,
+            row.key_id,
+            row.item_language,
+            row.reader_language,
+            bool(row.translated),
+            row.taken_at,
+        )
+        for row in connection.execute(query)
+    ]

@@ -22,6 +22,7 @@ from tabadol.web.api import (
     stories,
     subscriptions,
     syndication,
+    takes,
     translations,
 )
 from tabadol.web.api.common import API_PREFIX
@@ -64,6 +65,7 @@ def create_app(
         stories,
         subscriptions,
         syndication,
+        takes,
         members,
         feeds,
         audit,

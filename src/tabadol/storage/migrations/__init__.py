@@ -22,6 +22,7 @@ from tabadol.storage.migrations import (
     v006_enrichment,
     v007_subscriptions,
     v008_feed_tokens,
+    v009_takes,
 )
 
 
@@ -41,6 +42,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(6, "enrichment, vectors, stories, links, topic schemes, translations", v006_enrichment.apply),
     Migration(7, "subscriptions", v007_subscriptions.apply),
     Migration(8, "syndication feed tokens", v008_feed_tokens.apply),
+    Migration(9, "takes (the usage ledger)", v009_takes.apply),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version
