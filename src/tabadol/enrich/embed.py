@@ -27,8 +27,6 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from tabadol.enrich.doc import Vector
-
 # -- the interface --------------------------------------------------------------------------------
 
 
@@ -104,10 +102,6 @@ def default_embedder() -> E5Embedder:
         if _SHARED is None:
             _SHARED = E5Embedder()
         return _SHARED
-
-
-def as_vector(row: np.ndarray) -> Vector:
-    return np.asarray(row, dtype=np.float32)
 
 
 # -- the text that is embedded --------------------------------------------------------------------

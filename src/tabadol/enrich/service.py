@@ -26,13 +26,6 @@ from tabadol.types import utc_now
 log = logging.getLogger(__name__)
 
 
-def load_schemes(storage: Any) -> list[Any]:
-    """The topic schemes stored in the hub, loaded (TopicScheme objects)."""
-    from tabadol.enrich.topics import TopicScheme
-
-    return [TopicScheme.from_bytes(row["data"]) for row in storage.topic_schemes()]
-
-
 @dataclass
 class EnrichmentService:
     storage: Any

@@ -208,24 +208,5 @@ class StorageIndexStage:
         return self._background
 
 
-def _per_language_best(
-    found: Sequence[tuple[IndexEntry, float]], per_language: int
-) -> list[tuple[IndexEntry, float]]:
-    counts: dict[str | None, int] = {}
-    out = []
-    for other, cosine in sorted(found, key=lambda pair: -pair[1]):
-        if counts.get(other.language, 0) < per_language:
-            counts[other.language] = counts.get(other.language, 0) + 1
-            out.append((other, cosine))
-    return out
-
-
 def _earlier(other: IndexEntry, entry: IndexEntry) -> bool:
     return (other.at, other.item_id) < (entry.at, entry.item_id)
-
-
-def group_by_language(entries: Sequence[IndexEntry]) -> Mapping[str, np.ndarray]:
-    groups: dict[str, list[np.ndarray]] = {}
-    for entry in entries:
-        groups.setdefault(entry.language or "und", []).append(np.asarray(entry.vector, dtype=np.float32))
-    return {language: np.stack(vectors) for language, vectors in groups.items()}

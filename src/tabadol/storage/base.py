@@ -307,17 +307,6 @@ class Storage(Protocol):
         those in `exclude`. Exact on both backends at the sizes tested (pgvector HNSW may
         approximate on very large stores)."""
 
-    def nearest_per_language(
-        self,
-        vector: Any,
-        per_language: int,
-        since: datetime | None = None,
-        until: datetime | None = None,
-        exclude: Sequence[str] = (),
-    ) -> list[tuple[IndexEntry, float]]:
-        """For each language, the `per_language` entries nearest to `vector` (cosine), within the
-        time window, never those in `exclude`; in no particular order across languages."""
-
     def memory_index(self) -> Any:
         """This process's in-memory copy of the item vectors (storage/vectors.py), caught up."""
 

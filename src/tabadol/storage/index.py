@@ -137,26 +137,19 @@ def entries_after(connection: Connection, seq: int, limit: int = 5000) -> list[t
     return [(row.seq, entry_from_row(row)) for row in rows]
 
 
-def live_entry_ids(connection: Connection) -> set[str]:
-    return set(connection.execute(select(t.item_vectors.c.item_id)).scalars())
-
-
-def max_entry_seq(connection: Connection) -> int:
-    return int(connection.execute(select(func.coalesce(func.max(t.item_vectors.c.seq), 0))).scalar_one())
-
-
-def recent_entries(connection: Connection, per_language: int) -> list[IndexEntry]:
-    """Up to `per_language` most recent entries of each language (a sample for statistics)."""
+def recent_vectors(connection: Connection, per_language: int) -> dict[str, np.ndarray]:
+    """Up to `per_language` most recent vectors of each language, one matrix per language (a sample
+    for statistics)."""
     rows = connection.execute(
         select(t.item_vectors).order_by(t.item_vectors.c.seq.desc()).limit(per_language * 10)
     )
     counts: dict[str | None, int] = {}
-    out = []
+    out: dict[str, list[np.ndarray]] = {}
     for row in rows:
         if counts.get(row.language, 0) < per_language:
             counts[row.language] = counts.get(row.language, 0) + 1
-            out.append(entry_from_row(row))
-    return out
+            out.setdefault(row.language or "und", []).append(np.asarray(row.vector, dtype=np.float32))
+    return {language: np.stack(vectors) for language, vectors in out.items()}
 
 
 def load_entries(connection: Connection, item_ids: Sequence[str]) -> dict[str, IndexEntry]:
@@ -192,33 +185,6 @@ def nearest_pg(
     if exclude:
         conditions.append(v.c.item_id.not_in(list(exclude)))
     query = select(v, distance.label("distance")).where(*conditions).order_by(distance).limit(limit)
-    return [(entry_from_row(row), 1.0 - float(row.distance)) for row in connection.execute(query)]
-
-
-def nearest_per_language_pg(
-    connection: Connection,
-    vector: np.ndarray,
-    per_language: int,
-    since: datetime | None = None,
-    until: datetime | None = None,
-    exclude: Sequence[str] = (),
-) -> list[tuple[IndexEntry, float]]:
-    """PostgreSQL: the `per_language` nearest entries of each language, exact, in one query."""
-    from pgvector.sqlalchemy import VECTOR
-
-    v = t.item_vectors
-    query_vector = literal(np.asarray(vector, dtype=np.float32), VECTOR(t.EMBEDDING_DIM))
-    distance = v.c.vector.op("<=>", return_type=t.Float())(query_vector)
-    conditions: list[ColumnElement[bool]] = []
-    if since is not None:
-        conditions.append(v.c.at >= since)
-    if until is not None:
-        conditions.append(v.c.at <= until)
-    if exclude:
-        conditions.append(v.c.item_id.not_in(list(exclude)))
-    rank = func.row_number().over(partition_by=v.c.language, order_by=distance).label("rank")
-    ranked = select(v, distance.label("distance"), rank).where(*conditions).subquery()
-    query = select(ranked).where(ranked.c.rank <= per_language).order_by(ranked.c.distance)
     return [(entry_from_row(row), 1.0 - float(row.distance)) for row in connection.execute(query)]
 
 

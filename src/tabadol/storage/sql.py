@@ -619,10 +619,8 @@ class SqlStorage(abc.ABC):
 
     def sample_vectors(self, per_language: int) -> Mapping[str, Any]:
         """Recent vectors grouped by language (numpy matrices), up to `per_language` each."""
-        from tabadol.index.indexer import group_by_language
-
         with self._read() as connection:
-            return group_by_language(index.recent_entries(connection, per_language))
+            return index.recent_vectors(connection, per_language)
 
     def nearest(
         self,
@@ -637,19 +635,6 @@ class SqlStorage(abc.ABC):
         and languages given. PostgreSQL: pgvector; SQLite overrides this with an in-process index."""
         with self._read() as connection:
             return index.nearest_pg(connection, vector, limit, since, until, languages, exclude)
-
-    def nearest_per_language(
-        self,
-        vector: Any,
-        per_language: int,
-        since: datetime | None = None,
-        until: datetime | None = None,
-        exclude: Sequence[str] = (),
-    ) -> list[tuple[IndexEntry, float]]:
-        """The `per_language` entries nearest to `vector` in each language within the time window
-        (one language's items are not crowded out by another's). PostgreSQL: one query."""
-        with self._read() as connection:
-            return index.nearest_per_language_pg(connection, vector, per_language, since, until, exclude)
 
     @contextmanager
     def index_transaction(self) -> Iterator[Connection]:

@@ -128,23 +128,3 @@ class SQLiteStorage(SqlStorage):
                 continue
             out.append((entry, score))
         return out[:limit]
-
-    def nearest_per_language(
-        self,
-        vector: Any,
-        per_language: int,
-        since: datetime | None = None,
-        until: datetime | None = None,
-        exclude: Sequence[str] = (),
-    ) -> list[tuple[IndexEntry, float]]:
-        vectors = self.memory_index()
-        found = vectors.search_per_language(vector, per_language, since, until, exclude)
-        entries = self.index_entries([item_id for item_id, _ in found])
-        out: list[tuple[IndexEntry, float]] = []
-        for item_id, score in found:
-            entry = entries.get(item_id)
-            if entry is None:
-                vectors.remove(item_id)
-                continue
-            out.append((entry, score))
-        return out

@@ -116,45 +116,6 @@ class InProcessVectorIndex:
         ordered = top[np.argsort(-scores[top], kind="stable")]
         return [(ids[i], float(scores[i])) for i in ordered]
 
-    def search_per_language(
-        self,
-        vector: np.ndarray,
-        per_language: int,
-        since: datetime | None = None,
-        until: datetime | None = None,
-        exclude: Sequence[str] = (),
-    ) -> list[tuple[str, float]]:
-        """The `per_language` nearest live entries of each language, in one pass over the matrix."""
-        query = np.asarray(vector, dtype=np.float32).reshape(-1)
-        with self._lock:
-            n = len(self._ids)
-            if n == 0 or per_language <= 0:
-                return []
-            mask = self._valid[:n].copy()
-            if since is not None:
-                mask &= self._times[:n] >= since.timestamp()
-            if until is not None:
-                mask &= self._times[:n] <= until.timestamp()
-            for item_id in exclude:
-                slot = self._slot_of.get(item_id)
-                if slot is not None:
-                    mask[slot] = False
-            candidates = np.flatnonzero(mask)
-            if candidates.size == 0:
-                return []
-            scores = self._matrix[candidates] @ query
-            languages = [self._languages[i] for i in candidates]
-            ids = [self._ids[i] for i in candidates]
-        by_language: dict[str | None, list[int]] = {}
-        for position, language in enumerate(languages):
-            by_language.setdefault(language, []).append(position)
-        out: list[tuple[str, float]] = []
-        for positions in by_language.values():
-            chosen = np.asarray(positions)
-            order = chosen[np.argsort(-scores[chosen], kind="stable")[:per_language]]
-            out.extend((ids[i], float(scores[i])) for i in order)
-        return out
-
     def window(
         self, since: datetime, until: datetime, exclude: Sequence[str] = ()
     ) -> tuple[list[str], list[str | None], np.ndarray]:
