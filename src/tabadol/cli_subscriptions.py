@@ -3,17 +3,19 @@
 
 from __future__ import annotations
 
-import secrets
 from typing import Annotated
 
 import typer
 
-from tabadol.access import hash_secret
+from tabadol.deliver.subscription_ops import (
+    add_subscription,
+    feed_urls,
+    issue_feed_token,
+    remove_subscription,
+    revoke_feed_token,
+)
 from tabadol.deliver.subscriptions import build_filter, filter_json
-from tabadol.errors import ErrorCode, TabadolError
 from tabadol.hub import OPERATOR
-from tabadol.storage.subscriptions import new_subscription_id
-from tabadol.types import Subscription, utc_now
 
 subscription_app = typer.Typer(
     help="Members' subscriptions and their syndication feed URLs.", no_args_is_help=True
@@ -41,7 +43,6 @@ def subscription_add(
     from tabadol.cli import open_hub, out, reported_errors
 
     with open_hub(ctx) as hub, reported_errors():
-        hub.get_member(member)
         value = build_filter(
             members=source or [],
             languages=language or [],
@@ -51,12 +52,7 @@ def subscription_add(
             max_urgency=max_urgency,
             query=query,
         )
-        now = utc_now()
-        subscription = Subscription(new_subscription_id(), member, name.strip(), value, now, now)
-        hub.storage.add_subscription(subscription)
-        hub.audit(
-            OPERATOR, "subscription.add", subscription.id, {"member": member, "name": subscription.name}
-        )
+        subscription = add_subscription(hub, member, name, value, OPERATOR)
     out.print(f"Added subscription {subscription.id} for {member}: {subscription.name}")
 
 
@@ -84,9 +80,7 @@ def subscription_remove(ctx: typer.Context, subscription_id: str) -> None:
     from tabadol.cli import open_hub, out, reported_errors
 
     with open_hub(ctx) as hub, reported_errors():
-        if not hub.storage.remove_subscription(subscription_id, utc_now()):
-            raise TabadolError(ErrorCode.SUBSCRIPTION_NOT_FOUND, subscription_id=subscription_id)
-        hub.audit(OPERATOR, "subscription.remove", subscription_id, {})
+        remove_subscription(hub, subscription_id, OPERATOR)
     out.print(f"Removed subscription {subscription_id}")
 
 
@@ -101,18 +95,12 @@ def subscription_feed_token(
     """Issue a revocable token for the subscription's Atom, RSS and JSON Feed URLs (shown once)."""
     from tabadol.cli import open_hub, out, reported_errors
     from tabadol.web.api.common import API_PREFIX
-    from tabadol.web.api.syndication import TOKEN_PREFIX
 
     with open_hub(ctx) as hub, reported_errors():
-        if hub.storage.get_subscription(subscription_id) is None:
-            raise TabadolError(ErrorCode.SUBSCRIPTION_NOT_FOUND, subscription_id=subscription_id)
-        token_id, secret = secrets.token_hex(8), secrets.token_urlsafe(32)
-        hub.storage.add_feed_token(token_id, subscription_id, hash_secret(secret), utc_now())
-        hub.audit(OPERATOR, "feed_token.issue", token_id, {"subscription": subscription_id})
-    token = f"{TOKEN_PREFIX}_{token_id}_{secret}"
+        token_id, token = issue_feed_token(hub, subscription_id, OPERATOR)
     out.print(f"Feed token {token_id} (shown once):")
-    for kind in ("atom", "rss", "json"):
-        out.print(f"  {base.rstrip('/')}{API_PREFIX}/syndication/{token}/{kind}", soft_wrap=True)
+    for url in feed_urls(base.rstrip("/") + API_PREFIX, token).values():
+        out.print(f"  {url}", soft_wrap=True)
 
 
 @subscription_app.command("revoke-feed-token")
@@ -121,7 +109,5 @@ def subscription_revoke_feed_token(ctx: typer.Context, subscription_id: str, tok
     from tabadol.cli import open_hub, out, reported_errors
 
     with open_hub(ctx) as hub, reported_errors():
-        if not hub.storage.revoke_feed_token(token_id, subscription_id, utc_now()):
-            raise TabadolError(ErrorCode.FEED_TOKEN_INVALID)
-        hub.audit(OPERATOR, "feed_token.revoke", token_id, {"subscription": subscription_id})
+        revoke_feed_token(hub, subscription_id, token_id, OPERATOR)
     out.print(f"Revoked feed token {token_id}")

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from tabadol.deliver.render.enrichment import EnrichmentView
 from tabadol.enrich.normalize import normalize_for_search
 from tabadol.errors import ErrorCode, TabadolError
+from tabadol.storage.subscriptions import filter_json
 from tabadol.types import Item, Subscription, SubscriptionFilter, normalise_language_tag
 
 __all__ = ["ItemFacts", "Subscription", "SubscriptionFilter", "build_filter", "matches", "filter_json"]
@@ -150,19 +151,6 @@ def facts_from_enrichment(view: EnrichmentView) -> ItemFacts:
         entities=frozenset(entities),
         story_id=view.story_id,
     )
-
-
-def filter_json(subscription: SubscriptionFilter) -> dict[str, object]:
-    """The filter as JSON (sorted lists), as stored and as the API shows it."""
-    return {
-        "members": sorted(subscription.members),
-        "languages": sorted(subscription.languages),
-        "topics": sorted(subscription.topics),
-        "entities": sorted(subscription.entities),
-        "stories": sorted(subscription.stories),
-        "max_urgency": subscription.max_urgency,
-        "query": subscription.query,
-    }
 
 
 def filter_from_json(data: object) -> SubscriptionFilter:

@@ -20,10 +20,11 @@ def new_subscription_id() -> str:
     return "sub_" + secrets.token_hex(8)
 
 
-def filter_to_json(value: SubscriptionFilter) -> str:
+def filter_json(value: SubscriptionFilter) -> dict[str, Any]:
+    """The filter as JSON (sorted lists): as stored, as the API shows it, as backups carry it."""
     data: dict[str, Any] = {name: sorted(getattr(value, name)) for name in _LISTS}
     data.update(max_urgency=value.max_urgency, query=value.query)
-    return to_json(data)
+    return data
 
 
 def filter_from_row(raw: str) -> SubscriptionFilter:
@@ -49,7 +50,7 @@ def insert_subscription(connection: Connection, subscription: Subscription) -> N
             id=subscription.id,
             member_code=subscription.member_code,
             name=subscription.name,
-            filter=filter_to_json(subscription.filter),
+            filter=to_json(filter_json(subscription.filter)),
             created_at=subscription.created_at,
             updated_at=subscription.updated_at,
             deleted_at=None,
@@ -78,7 +79,7 @@ def change_subscription(
     statement = (
         update(s)
         .where(s.c.id == subscription_id, s.c.deleted_at.is_(None))
-        .values(name=name, filter=filter_to_json(value), updated_at=now)
+        .values(name=name, filter=to_json(filter_json(value)), updated_at=now)
     )
     return connection.execute(statement).rowcount > 0
 

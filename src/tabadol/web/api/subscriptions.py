@@ -15,14 +15,16 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
 
-from tabadol.deliver.render.enrichment import add_to_ninjs, load_views
+from tabadol.deliver.render.enrichment import add_to_ninjs
 from tabadol.deliver.render.ninjs import item_to_ninjs
-from tabadol.deliver.subscriptions import facts_from_enrichment, filter_from_json, filter_json, matches
+from tabadol.deliver.subscription_ops import add_subscription as add_subscription_for
+from tabadol.deliver.subscription_ops import remove_subscription as remove_subscription_of
+from tabadol.deliver.subscription_ops import selected_items
+from tabadol.deliver.subscriptions import filter_from_json, filter_json
 from tabadol.errors import ErrorCode, TabadolError
 from tabadol.hub import Hub
 from tabadol.serialize import format_datetime
-from tabadol.storage.subscriptions import new_subscription_id
-from tabadol.types import ItemQuery, Principal, PubStatus, Subscription, utc_now
+from tabadol.types import Principal, PubStatus, Subscription, utc_now
 from tabadol.web.api.common import MemberLookup, base_url
 from tabadol.web.auth import AnyKey, ClockDep, HubDep, require_writer_for
 
@@ -65,14 +67,9 @@ def add_subscription(body: SubscriptionBody, hub: HubDep, principal: AnyKey) -> 
     if member is None:
         raise TabadolError(ErrorCode.INVALID_REQUEST_BODY, reason="name the member the subscription is for")
     require_writer_for(principal, member, f"add subscriptions for {member}")
-    hub.get_member(member)  # MEMBER_NOT_FOUND for an unknown code
-    now = utc_now()
-    subscription = Subscription(
-        new_subscription_id(), member, body.name.strip(), filter_from_json(body.filter), now, now
+    return subscription_json(
+        add_subscription_for(hub, member, body.name, filter_from_json(body.filter), principal)
     )
-    hub.storage.add_subscription(subscription)
-    hub.audit(principal, "subscription.add", subscription.id, {"member": member, "name": subscription.name})
-    return subscription_json(subscription)
 
 
 @router.get("", summary="Subscriptions: the key's member's (admins: every member's, or ?member=)")
@@ -117,8 +114,7 @@ def update_subscription(
 def remove_subscription(subscription_id: str, hub: HubDep, principal: AnyKey) -> Response:
     subscription = visible_subscription(hub, principal, subscription_id)
     require_writer_for(principal, subscription.member_code, "remove subscriptions")
-    hub.storage.remove_subscription(subscription.id, utc_now())
-    hub.audit(principal, "subscription.remove", subscription.id, {})
+    remove_subscription_of(hub, subscription.id, principal)
     return Response(status_code=204)
 
 
@@ -132,13 +128,13 @@ def preview(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> dict[str, Any]:
     subscription = visible_subscription(hub, principal, subscription_id)
-    page = hub.list_items(ItemQuery(now=clock(), pub_statuses=(PubStatus.USABLE,)), PREVIEW_SCAN)
-    views = load_views(hub.storage, [item.id for item in page.items])
+    items, views, scanned = selected_items(
+        hub, subscription.filter, clock(), (PubStatus.USABLE,), PREVIEW_SCAN, limit
+    )
     lookup = MemberLookup(hub)
     root = base_url(request)
-    selected = [
+    documents = [
         add_to_ninjs(item_to_ninjs(item, lookup.get(item.member_code), root), views[item.id])
-        for item in page.items
-        if matches(subscription.filter, item, facts_from_enrichment(views[item.id]))
-    ][:limit]
-    return {"subscription": subscription_json(subscription), "scanned": len(page.items), "items": selected}
+        for item in items
+    ]
+    return {"subscription": subscription_json(subscription), "scanned": scanned, "items": documents}

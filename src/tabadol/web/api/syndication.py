@@ -14,13 +14,10 @@ it replaces (deliver/render/feeds.py).
 
 from __future__ import annotations
 
-import secrets
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 
-from tabadol.access import hash_secret, secret_matches
-from tabadol.deliver.render.enrichment import load_views
 from tabadol.deliver.render.feeds import (
     ATOM_MEDIA_TYPE,
     JSON_FEED_MEDIA_TYPE,
@@ -29,26 +26,21 @@ from tabadol.deliver.render.feeds import (
     render_json_feed,
     render_rss,
 )
-from tabadol.deliver.subscriptions import facts_from_enrichment, matches
+from tabadol.deliver.subscription_ops import feed_urls, selected_items, subscription_for_feed_token
+from tabadol.deliver.subscription_ops import issue_feed_token as issue_token
+from tabadol.deliver.subscription_ops import revoke_feed_token as revoke_token
 from tabadol.errors import ErrorCode, TabadolError
-from tabadol.hub import Hub
 from tabadol.serialize import format_datetime
-from tabadol.types import ItemQuery, PubStatus, Subscription, utc_now
+from tabadol.types import PubStatus
 from tabadol.web.api.common import API_PREFIX, base_url
 from tabadol.web.api.subscriptions import visible_subscription
 from tabadol.web.auth import AnyKey, ClockDep, HubDep, require_writer_for
 
 router = APIRouter(tags=["syndication"])
 
-TOKEN_PREFIX = "tbdf"  # noqa: S105 - a public prefix, not a secret
 FEED_ENTRIES = 50
 FEED_SCAN = 1000  # newest items examined per poll
 _FORMATS = {"atom": ATOM_MEDIA_TYPE, "rss": RSS_MEDIA_TYPE, "json": JSON_FEED_MEDIA_TYPE}
-
-
-def _feed_urls(request: Request, token: str) -> dict[str, str]:
-    root = base_url(request)
-    return {name: f"{root}{API_PREFIX}/syndication/{token}/{name}" for name in _FORMATS}
 
 
 @router.post(
@@ -59,15 +51,12 @@ def issue_feed_token(
 ) -> dict[str, Any]:
     subscription = visible_subscription(hub, principal, subscription_id)
     require_writer_for(principal, subscription.member_code, "issue feed tokens")
-    token_id, secret = secrets.token_hex(8), secrets.token_urlsafe(32)
-    hub.storage.add_feed_token(token_id, subscription.id, hash_secret(secret), utc_now())
-    hub.audit(principal, "feed_token.issue", token_id, {"subscription": subscription.id})
-    token = f"{TOKEN_PREFIX}_{token_id}_{secret}"
+    token_id, token = issue_token(hub, subscription.id, principal)
     return {
         "id": token_id,
         "subscription": subscription.id,
         "token": token,
-        "urls": _feed_urls(request, token),
+        "urls": feed_urls(base_url(request) + API_PREFIX, token),
     }
 
 
@@ -94,23 +83,8 @@ def list_feed_tokens(subscription_id: str, hub: HubDep, principal: AnyKey) -> di
 def revoke_feed_token(subscription_id: str, token_id: str, hub: HubDep, principal: AnyKey) -> Response:
     subscription = visible_subscription(hub, principal, subscription_id)
     require_writer_for(principal, subscription.member_code, "revoke feed tokens")
-    if not hub.storage.revoke_feed_token(token_id, subscription.id, utc_now()):
-        raise TabadolError(ErrorCode.FEED_TOKEN_INVALID)
-    hub.audit(principal, "feed_token.revoke", token_id, {"subscription": subscription.id})
+    revoke_token(hub, subscription.id, token_id, principal)
     return Response(status_code=204)
-
-
-def _subscription_for_token(hub: Hub, token: str) -> Subscription:
-    parts = token.split("_", 2)
-    if len(parts) != 3 or parts[0] != TOKEN_PREFIX:
-        raise TabadolError(ErrorCode.FEED_TOKEN_INVALID)
-    found = hub.storage.get_feed_token(parts[1])
-    if found is None or found[2] is not None or not secret_matches(parts[2], found[1]):
-        raise TabadolError(ErrorCode.FEED_TOKEN_INVALID)
-    subscription = hub.storage.get_subscription(found[0])
-    if subscription is None:  # the subscription was removed: its feeds go with it
-        raise TabadolError(ErrorCode.FEED_TOKEN_INVALID)
-    return subscription
 
 
 @router.get(
@@ -126,16 +100,10 @@ def syndication_feed(
 ) -> Response:
     if kind not in _FORMATS:
         raise TabadolError(ErrorCode.NOT_FOUND, path=request.url.path)
-    subscription = _subscription_for_token(hub, token)
+    subscription = subscription_for_feed_token(hub, token)
     now = clock()
     statuses = (PubStatus.USABLE, PubStatus.CANCELED)  # kills reach subscribers as kill notices
-    page = hub.list_items(ItemQuery(now=now, pub_statuses=statuses), FEED_SCAN)
-    views = load_views(hub.storage, [item.id for item in page.items])
-    selected = [
-        item
-        for item in page.items
-        if matches(subscription.filter, item, facts_from_enrichment(views[item.id]))
-    ][:limit]
+    selected, _, _ = selected_items(hub, subscription.filter, now, statuses, FEED_SCAN, limit)
     members = {member.code: member for member in hub.storage.list_members()}
     title = f"{subscription.name} — tabadol"
     self_url = str(request.url.remove_query_params("limit"))
