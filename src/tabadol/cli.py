@@ -319,7 +319,7 @@ def ingest(
     with open_hub(ctx) as hub:
         hub.get_member(agency)
         options = FileOptions(agency, content_type=content_type, guid=guid, language=language)
-        with _progress(len(files)) as progress:
+        with progress_bar(len(files)) as progress:
             task = progress.add_task("Ingesting", total=len(files))
 
             def report(path: Path, error: TabadolError | None) -> None:
@@ -335,7 +335,8 @@ def ingest(
         raise typer.Exit(code=1)
 
 
-def _progress(total: int) -> Progress:
+def progress_bar(total: int | None) -> Progress:
+    """A progress bar on stderr; none for fewer than PROGRESS_THRESHOLD steps (None: not known yet)."""
     return Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -343,7 +344,7 @@ def _progress(total: int) -> Progress:
         TimeRemainingColumn(),
         console=err,
         transient=True,
-        disable=total < PROGRESS_THRESHOLD,
+        disable=total is not None and total < PROGRESS_THRESHOLD,
     )
 
 

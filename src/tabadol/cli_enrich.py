@@ -9,24 +9,11 @@ from pathlib import Path
 from typing import Annotated, TextIO
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from tabadol.errors import ErrorCode, TabadolError
 from tabadol.hub import OPERATOR
 
 topics_app = typer.Typer(help="Topic schemes: IPTC Media Topics and the members' own desk categories.")
-
-
-def _progress(console: object, disable: bool) -> Progress:
-    return Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=console,  # type: ignore[arg-type]
-        transient=True,
-        disable=disable,
-    )
 
 
 def enrich(
@@ -56,7 +43,7 @@ def enrich(
 
     Without options, enriches the items whose results are missing or were made by an older component
     version. --rebuild redoes every item; --wait works through the job queue that ingest fills."""
-    from tabadol.cli import err, open_hub, out, print_table, reported_errors
+    from tabadol.cli import open_hub, out, print_table, progress_bar, reported_errors
     from tabadol.enrich.service import EnrichmentService
     from tabadol.serialize import format_datetime
 
@@ -96,7 +83,7 @@ def enrich(
             return
         if wait:
             worker = service.worker()
-            with _progress(err, disable=not err.is_terminal) as progress:
+            with progress_bar(None) as progress:
                 task = progress.add_task("enriching (queue)", total=None)
 
                 def report(done: int, remaining: int) -> None:
@@ -106,7 +93,7 @@ def enrich(
             out.print(f"{done} items enriched from the queue; queue empty")
             return
         item_ids = storage.all_item_ids() if rebuild else service.stale(names)
-        with _progress(err, disable=len(item_ids) < 20 or not err.is_terminal) as progress:
+        with progress_bar(len(item_ids)) as progress:
             task = progress.add_task("enriching", total=len(item_ids))
             for done in service.rebuild(item_ids, names):
                 progress.update(task, completed=done)
