@@ -316,6 +316,18 @@ class ItemLink:
 
 
 @dataclass(frozen=True, slots=True)
+class StoryItem:
+    """What a story shows of each of its items (read with the story, under the same reading rules)."""
+
+    id: str
+    member_code: str
+    language: str | None
+    headline: str
+    version_created: datetime
+    pub_status: PubStatus
+
+
+@dataclass(frozen=True, slots=True)
 class Story:
     """A cluster of items reporting one event, across languages and members. Ids are stable: a story
     merged into another keeps resolving to the survivor."""
@@ -328,6 +340,7 @@ class Story:
     languages: tuple[str, ...]
     members: tuple[str, ...]
     merged_ids: tuple[str, ...] = ()
+    items: tuple[StoryItem, ...] = ()
 
 
 # -- subscriptions (deliver/subscriptions.py holds the rules) --------------------------------------

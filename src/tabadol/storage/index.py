@@ -17,7 +17,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from tabadol.storage import schema as t
 from tabadol.storage.records import to_json
-from tabadol.types import ComponentResult, IndexEntry, ItemLink, PubStatus, Story
+from tabadol.types import ComponentResult, IndexEntry, ItemLink, PubStatus, Story, StoryItem
 
 _ID_CHUNK = 500
 
@@ -363,7 +363,15 @@ def load_stories(
     members: dict[str, list[Any]] = {sid: [] for sid in story_ids}
     for chunk in _chunks(list(story_ids)):
         found = connection.execute(
-            select(si.c.story_id, i.c.id, i.c.member_code, i.c.language, i.c.version_created)
+            select(
+                si.c.story_id,
+                i.c.id,
+                i.c.member_code,
+                i.c.language,
+                i.c.version_created,
+                i.c.headline,
+                i.c.pub_status,
+            )
             .select_from(si.join(i, i.c.id == si.c.item_id))
             .where(si.c.story_id.in_(chunk), readable)
             .order_by(i.c.version_created, i.c.id)
@@ -393,6 +401,17 @@ def load_stories(
                 languages=tuple(sorted({r.language for r in rows if r.language})),
                 members=tuple(sorted({r.member_code for r in rows})),
                 merged_ids=tuple(sorted(merged[sid])),
+                items=tuple(
+                    StoryItem(
+                        r.id,
+                        r.member_code,
+                        r.language,
+                        r.headline,
+                        r.version_created,
+                        PubStatus(r.pub_status),
+                    )
+                    for r in rows
+                ),
             )
         )
     return out

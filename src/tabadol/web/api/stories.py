@@ -16,9 +16,8 @@ from fastapi import APIRouter, Query, Request
 
 from tabadol.deliver.render.ninjs import item_href
 from tabadol.errors import ErrorCode, TabadolError
-from tabadol.hub import Hub
 from tabadol.serialize import format_datetime, parse_datetime
-from tabadol.types import Item, Story
+from tabadol.types import Story, StoryItem
 from tabadol.web.api.common import base_url
 from tabadol.web.auth import AnyKey, ClockDep, HubDep
 
@@ -42,7 +41,7 @@ def _decode_cursor(cursor: str) -> tuple[datetime, str]:
         raise TabadolError(ErrorCode.INVALID_CURSOR) from None
 
 
-def _item_summary(item: Item, root: str) -> dict[str, Any]:
+def _item_summary(item: StoryItem, root: str) -> dict[str, Any]:
     return {
         "id": item.id,
         "member": item.member_code,
@@ -54,7 +53,7 @@ def _item_summary(item: Item, root: str) -> dict[str, Any]:
     }
 
 
-def story_json(story: Story, hub: Hub, root: str, now: datetime, with_items: bool = True) -> dict[str, Any]:
+def story_json(story: Story, root: str) -> dict[str, Any]:
     out: dict[str, Any] = {
         "id": story.id,
         "first_seen": format_datetime(story.first_seen),
@@ -65,14 +64,7 @@ def story_json(story: Story, hub: Hub, root: str, now: datetime, with_items: boo
         "item_ids": list(story.item_ids),
         "merged_ids": list(story.merged_ids),
     }
-    if with_items:
-        items = []
-        for item_id in story.item_ids:
-            try:
-                items.append(_item_summary(hub.readable_item(item_id, now), root))
-            except TabadolError:
-                continue  # embargoed or gone between the two reads
-        out["items"] = items
+    out["items"] = [_item_summary(item, root) for item in story.items]
     return out
 
 
@@ -92,7 +84,7 @@ def list_stories(
     root = base_url(request)
     next_cursor = _encode_cursor(keyset) if keyset else None
     return {
-        "stories": [story_json(story, hub, root, now) for story in stories],
+        "stories": [story_json(story, root) for story in stories],
         "next_cursor": next_cursor,
         "links": {
             "self": str(request.url),
@@ -109,7 +101,7 @@ def get_story(
     story = hub.storage.get_story(story_id, now)
     if story is None:
         raise TabadolError(ErrorCode.STORY_NOT_FOUND, story_id=story_id)
-    document = story_json(story, hub, base_url(request), now)
+    document = story_json(story, base_url(request))
     if story.id != story_id:
         document["requested_id"] = story_id
     return document
