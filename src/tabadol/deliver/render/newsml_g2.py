@@ -15,21 +15,20 @@ back the same: `tests/deliver/test_newsml_g2_render.py` checks the round trip.
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 
 from lxml import etree
 
+from tabadol.deliver.render.feeds import XML_LANG
+from tabadol.deliver.render.feeds import clean_text as xml_text
 from tabadol.deliver.render.ninjs import NEWS_TYPES, ninjs_uri
-from tabadol.deliver.render.nitf import xml_text
+from tabadol.deliver.render.nitf import paragraphs
 from tabadol.serialize import format_datetime
 from tabadol.types import Item, MemberInfo, PubStatus
 
 G2_MEDIA_TYPE = "application/vnd.iptc.g2.newsitem+xml"
 G2 = "http://iptc.org/std/nar/2006-10-01/"
 NITF_NAMESPACE = "http://iptc.org/std/NITF/2006-10-18/"
-XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
-_PARAGRAPHS = re.compile(r"\n\s*\n")
 _STATUS = {
     PubStatus.USABLE: "stat:usable",
     PubStatus.WITHHELD: "stat:withheld",
@@ -106,7 +105,6 @@ def item_to_newsml_g2(item: Item, member: MemberInfo | None) -> bytes:
     nitf = etree.SubElement(inline, f"{{{NITF_NAMESPACE}}}nitf", nsmap={None: NITF_NAMESPACE})
     body = etree.SubElement(nitf, f"{{{NITF_NAMESPACE}}}body")
     content = etree.SubElement(body, f"{{{NITF_NAMESPACE}}}body.content")
-    for paragraph in _PARAGRAPHS.split(item.body_text.strip()):
-        if paragraph.strip():
-            etree.SubElement(content, f"{{{NITF_NAMESPACE}}}p").text = xml_text(paragraph.strip())
+    for paragraph in paragraphs(item.body_text):
+        etree.SubElement(content, f"{{{NITF_NAMESPACE}}}p").text = paragraph
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)

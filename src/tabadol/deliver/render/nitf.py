@@ -20,19 +20,19 @@ from datetime import UTC, datetime
 
 from lxml import etree
 
+from tabadol.deliver.render.feeds import XML_LANG
+from tabadol.deliver.render.feeds import clean_text as xml_text
 from tabadol.deliver.render.ninjs import ninjs_uri
 from tabadol.types import Item, MemberInfo, PubStatus
 
 NITF_MEDIA_TYPE = "application/nitf+xml"
 NITF_VERSION = "-//IPTC//DTD NITF 3.6//EN"
-XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
-# Characters XML 1.0 cannot carry (C0 controls but tab/newline/return, surrogates, U+FFFE/FFFF).
-_XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _PARAGRAPHS = re.compile(r"\n\s*\n")
 
 
-def xml_text(value: str) -> str:
-    return _XML_FORBIDDEN.sub("", value)
+def paragraphs(body_text: str) -> list[str]:
+    """The stored body text's paragraphs (separated by blank lines), XML-safe, empty ones dropped."""
+    return [xml_text(part.strip()) for part in _PARAGRAPHS.split(body_text.strip()) if part.strip()]
 
 
 def _norm(value: datetime) -> str:
@@ -84,9 +84,8 @@ def item_to_nitf(item: Item, member: MemberInfo | None) -> bytes:
     distributor = etree.SubElement(body_head, "distributor")
     distributor.text = xml_text(_member_name(member, item))
     content = etree.SubElement(body, "body.content")
-    for paragraph in _PARAGRAPHS.split(item.body_text.strip()):
-        if paragraph.strip():
-            etree.SubElement(content, "p").text = xml_text(paragraph.strip())
+    for paragraph in paragraphs(item.body_text):
+        etree.SubElement(content, "p").text = paragraph
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
