@@ -175,3 +175,18 @@ def test_embargoed_and_killed_items_are_absent_from_stories_and_search(
     assert killed.status_code == 201, killed.text
     enrich_all(hub)
     assert found() == {embargoed} and story_items() == {embargoed}
+
+
+def test_stories_page_with_a_cursor(client: TestClient, reader_token: str, corpus: dict[str, str]) -> None:
+    everything = client.get("/api/v1/stories", headers=bearer(reader_token)).json()["stories"]
+    seen, cursor = [], None
+    while True:
+        params = {"limit": 1, **({"cursor": cursor} if cursor else {})}
+        page = client.get("/api/v1/stories", params=params, headers=bearer(reader_token)).json()
+        seen += [story["id"] for story in page["stories"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == [story["id"] for story in everything] and len(seen) == 2
+    refused = client.get("/api/v1/stories", params={"cursor": "not-a-cursor"}, headers=bearer(reader_token))
+    assert_error(refused, 400, "invalid_cursor")

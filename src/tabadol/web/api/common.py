@@ -10,6 +10,11 @@ from tabadol.types import MemberInfo
 API_PREFIX = "/api/v1"
 
 
+def split_values(values: list[str]) -> tuple[str, ...]:
+    """Repeatable parameters also accept comma lists: ?member=irna,tass&member=kazinform."""
+    return tuple(part.strip() for value in values for part in value.split(",") if part.strip())
+
+
 def base_url(request: Request) -> str:
     """Scheme and host the client used, so links in documents point back to this server."""
     return str(request.base_url).rstrip("/")

@@ -23,18 +23,13 @@ from tabadol.errors import ErrorCode, TabadolError
 from tabadol.hub import Hub
 from tabadol.serialize import format_datetime, parse_datetime, to_jsonable
 from tabadol.types import Decision, ItemQuery, ItemVersion, PubStatus, normalise_language_tag
-from tabadol.web.api.common import MemberLookup, base_url
+from tabadol.web.api.common import MemberLookup, base_url, split_values
 from tabadol.web.auth import AnyKey, ClockDep, HubDep
 
 router = APIRouter(prefix="/items", tags=["items"])
 
 DEFAULT_PAGE = 50
 MAX_PAGE = 200
-
-
-def _split(values: list[str]) -> tuple[str, ...]:
-    """Repeatable parameters also accept comma lists: ?member=irna,tass&member=kazinform."""
-    return tuple(part.strip() for value in values for part in value.split(",") if part.strip())
 
 
 def _parse_time(param: str, value: str | None) -> datetime | None:
@@ -50,7 +45,7 @@ def _parse_time(param: str, value: str | None) -> datetime | None:
 
 def _parse_statuses(values: list[str]) -> tuple[PubStatus, ...]:
     statuses = []
-    for value in _split(values):
+    for value in split_values(values):
         try:
             statuses.append(PubStatus(value.lower()))
         except ValueError:
@@ -75,8 +70,8 @@ def _build_query(
     if since_at and until_at and since_at > until_at:
         raise TabadolError(ErrorCode.INVALID_QUERY, param="until", reason="is before 'since'")
     return ItemQuery(
-        member_codes=tuple(code.lower() for code in _split(members)),
-        languages=tuple(normalise_language_tag(tag) for tag in _split(languages)),
+        member_codes=tuple(code.lower() for code in split_values(members)),
+        languages=tuple(normalise_language_tag(tag) for tag in split_values(languages)),
         since=since_at,
         until=until_at,
         pub_statuses=_parse_statuses(statuses),

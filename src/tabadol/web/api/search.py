@@ -23,7 +23,7 @@ from tabadol.enrich.embed import default_embedder
 from tabadol.errors import ErrorCode, TabadolError
 from tabadol.hub import Hub
 from tabadol.types import Item, ItemQuery, PubStatus, normalise_language_tag
-from tabadol.web.api.common import MemberLookup, base_url
+from tabadol.web.api.common import MemberLookup, base_url, split_values
 from tabadol.web.auth import AnyKey, ClockDep, HubDep
 
 router = APIRouter(prefix="/search", tags=["search"])
@@ -38,10 +38,6 @@ class SearchMode(enum.StrEnum):
     TEXT = "text"
     SEMANTIC = "semantic"
     HYBRID = "hybrid"
-
-
-def _split(values: list[str]) -> tuple[str, ...]:
-    return tuple(part.strip() for value in values for part in value.split(",") if part.strip())
 
 
 def text_hits(
@@ -102,9 +98,9 @@ def search(
             ErrorCode.INVALID_QUERY, param="q", reason=f"longer than {MAX_QUERY_CHARS} characters"
         )
     now = clock()
-    members = _split(member)
+    members = split_values(member)
     try:
-        languages = tuple(normalise_language_tag(tag) for tag in _split(language))
+        languages = tuple(normalise_language_tag(tag) for tag in split_values(language))
     except ValueError as exc:
         raise TabadolError(ErrorCode.INVALID_QUERY, param="language", reason=str(exc)) from None
     scored: dict[str, dict[str, Any]] = {}

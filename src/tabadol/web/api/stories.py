@@ -7,16 +7,14 @@ id keeps answering with the survivor (`merged_ids` lists the ids folded into it)
 
 from __future__ import annotations
 
-import base64
-import binascii
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 
 from tabadol.deliver.render.ninjs import item_href
 from tabadol.errors import ErrorCode, TabadolError
-from tabadol.serialize import format_datetime, parse_datetime
+from tabadol.serialize import format_datetime
+from tabadol.storage.cursor import decode_cursor, encode_cursor
 from tabadol.types import Story, StoryItem
 from tabadol.web.api.common import base_url
 from tabadol.web.auth import AnyKey, ClockDep, HubDep
@@ -25,20 +23,6 @@ router = APIRouter(prefix="/stories", tags=["stories"])
 
 DEFAULT_PAGE = 20
 MAX_PAGE = 100
-
-
-def _encode_cursor(keyset: tuple[datetime, str]) -> str:
-    raw = f"{format_datetime(keyset[0])}|{keyset[1]}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> tuple[datetime, str]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        when, story_id = raw.split("|", 1)
-        return parse_datetime(when), story_id
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise TabadolError(ErrorCode.INVALID_CURSOR) from None
 
 
 def _item_summary(item: StoryItem, root: str) -> dict[str, Any]:
@@ -79,10 +63,10 @@ def list_stories(
     cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
 ) -> dict[str, Any]:
     now = clock()
-    before = _decode_cursor(cursor) if cursor else None
+    before = decode_cursor(cursor) if cursor else None
     stories, keyset = hub.storage.list_stories(limit, before, min_items=min_items, now=now)
     root = base_url(request)
-    next_cursor = _encode_cursor(keyset) if keyset else None
+    next_cursor = encode_cursor(*keyset) if keyset else None
     return {
         "stories": [story_json(story, root) for story in stories],
         "next_cursor": next_cursor,
