@@ -94,7 +94,7 @@ class EnrichmentService:
         instead), dates, numbers, and the vector when asked."""
         pipeline = self.pipeline()
         if scheme is not None:
-            known = [row["name"] for row in self.storage.topic_schemes()]
+            known = [name for name, _ in self._scheme_versions]  # as pipeline() just read them
             if scheme not in known and scheme != "iptc":
                 raise TabadolError(
                     ErrorCode.UNKNOWN_TOPIC_SCHEME, name=scheme, known=", ".join(["iptc", *known])
