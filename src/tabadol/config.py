@@ -35,6 +35,10 @@ class Settings:
     run_background_ingest: bool = True
     # Enrichment worker threads inside `tabadol serve` (0: none; run `tabadol enrich --follow` apart).
     enrich_workers: int = 1
+    # Delivery inside `tabadol serve`: the fan-out to subscriptions and the webhook sender (off: run
+    # `tabadol deliver --follow` apart). Webhook endpoints sent to at once by one process:
+    run_delivery: bool = True
+    webhook_concurrency: int = 16
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -57,6 +61,8 @@ class Settings:
             drop_poll_seconds=float(env.get("TABADOL_DROP_POLL_SECONDS", "2")),
             run_background_ingest=_bool(env, "TABADOL_BACKGROUND_INGEST", True),
             enrich_workers=_int(env, "TABADOL_ENRICH_WORKERS", 1),
+            run_delivery=_bool(env, "TABADOL_DELIVERY", True),
+            webhook_concurrency=_int(env, "TABADOL_WEBHOOK_CONCURRENCY", 16),
         )
 
     def with_(self, **changes: object) -> Settings:

@@ -382,3 +382,61 @@ class Take:
     reader_language: str
     translated: bool
     taken_at: datetime
+
+
+class EventKind(enum.StrEnum):
+    """What a subscription event tells its subscriber about an item."""
+
+    PUBLISH = "publish"  # the first version this subscription receives
+    UPDATE = "update"  # a newer version; `replaces` names the one it had
+    KILL = "kill"  # the item was killed: stop using it (`replaces` names the version it had)
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriptionEvent:
+    """One row of a subscription's event log: the order every channel delivers in. Ids are
+    increasing and gap-free across the hub, so "after id N" is a complete, stable cursor."""
+
+    id: int
+    subscription_id: str
+    item_id: str
+    version: int
+    kind: EventKind
+    replaces: int | None
+    source_member: str
+    language: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Webhook:
+    """A subscription's webhook endpoint and where its delivery stands (never the secret)."""
+
+    subscription_id: str
+    url: str
+    created_at: datetime
+    updated_at: datetime
+    position: int  # the last event id delivered (or dead-lettered)
+    attempts: int  # failed attempts on the next event
+    next_attempt_at: datetime
+    last_status: int | None
+    last_error: str | None
+    last_attempt_at: datetime | None
+    last_success_at: datetime | None
+    delivered: int
+    paused_at: datetime | None
+    rotating: bool  # a previous secret still signs (rotation grace period)
+
+
+@dataclass(frozen=True, slots=True)
+class DeadLetter:
+    """An event a webhook gave up on after its attempts; kept until replayed."""
+
+    id: int
+    subscription_id: str
+    event_id: int
+    attempts: int
+    last_status: int | None
+    last_error: str | None
+    dead_at: datetime
+    replayed_at: datetime | None

@@ -150,6 +150,9 @@ class Enricher:
                     [ComponentResult("index", "1", item.version, {}, error.error, now)],
                     None,
                 )
+        # Subscriptions that filter on topics, entities or stories wait for this: fan the item out
+        # again now that its facts are stored (when its embargo ends, if it has one).
+        self.storage.enqueue_delivery(item.id, item.embargoed_until or now, now)
         return EnrichOutcome(item.id, item.version, doc.errors, story_id, near)
 
 

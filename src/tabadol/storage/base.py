@@ -21,11 +21,14 @@ from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
 from tabadol.errors import TabadolError
+from tabadol.storage.delivery import Decider, WebhookSecrets
 from tabadol.storage.jobs import Job, JobSpec
+from tabadol.storage.signals import Signals
 from tabadol.types import (
     ApiKey,
     AuditEntry,
     ComponentResult,
+    DeadLetter,
     FeedSource,
     IndexEntry,
     IngestReport,
@@ -39,8 +42,10 @@ from tabadol.types import (
     ParsedItem,
     Story,
     Subscription,
+    SubscriptionEvent,
     SubscriptionFilter,
     Take,
+    Webhook,
 )
 
 
@@ -390,3 +395,85 @@ class Storage(Protocol):
 
     def delete_topic_scheme(self, name: str) -> bool:
         """Remove a scheme; False if there was none of that name."""
+
+    # -- delivery (storage/delivery.py; the event log every channel reads) ---------------------
+    signals: Signals  # in-process wake-ups after commits (storage/signals.py)
+
+    def dispatch_deliveries(
+        self, decide: Decider, now: datetime | None = None, limit: int = 200
+    ) -> tuple[int, list[SubscriptionEvent]]:
+        """Fan due deliver jobs out to subscriptions' event logs in one transaction (writer lock):
+        returns how many jobs were handled and the events written (ids gap-free, commit order)."""
+
+    def enqueue_delivery(self, item_id: str, not_before: datetime, now: datetime | None = None) -> None:
+        """Queue a deliver job for an item (after enrichment), due at `not_before`."""
+
+    def next_delivery_due(self) -> datetime | None:
+        """When the earliest waiting deliver job comes due (an embargo's end), or None."""
+
+    def pending_deliveries(self, now: datetime | None = None) -> int:
+        """Deliver jobs due and not yet dispatched."""
+
+    def subscription_events(self, subscription_id: str, after: int, limit: int) -> list[SubscriptionEvent]:
+        """A subscription's events with ids above `after`, oldest first."""
+
+    def last_event_id(self, subscription_id: str | None = None) -> int:
+        """The newest event id of a subscription (None: of the hub); 0 when none."""
+
+    def first_event_since(self, subscription_id: str, since: datetime) -> int | None:
+        """The first event id written at or after `since`, or None."""
+
+    def exchange_events(
+        self, since: datetime | None, until: datetime | None, members: Sequence[str] | None = None
+    ) -> list[Any]:
+        """Event rows (id, item_id, version, kind, source_member, language, created_at,
+        recipient_member) in [since, until), limited to rows a member supplied or received."""
+
+    def put_webhook(
+        self, subscription_id: str, url: str, secret: str | None, now: datetime | None = None
+    ) -> bool:
+        """Create (needs a secret; starts after the newest event) or change a webhook; True if created."""
+
+    def get_webhook(
+        self, subscription_id: str, now: datetime | None = None
+    ) -> tuple[Webhook, WebhookSecrets] | None:
+        """A webhook's state and its signing secrets (never shown to API callers), or None."""
+
+    def remove_webhook(self, subscription_id: str) -> bool: ...
+
+    def rotate_webhook_secret(
+        self, subscription_id: str, secret: str, grace_until: datetime, now: datetime | None = None
+    ) -> bool:
+        """A new signing secret; the old one also signs until `grace_until`."""
+
+    def pause_webhook(self, subscription_id: str, paused: bool, now: datetime | None = None) -> bool: ...
+
+    def rewind_webhook(self, subscription_id: str, after_event: int, now: datetime | None = None) -> bool:
+        """Replay: deliver again every event after `after_event`."""
+
+    def claim_webhooks(
+        self, worker: str, limit: int, lease_seconds: float, now: datetime | None = None
+    ) -> list[tuple[Webhook, WebhookSecrets]]:
+        """Lease due endpoints with events to send (one worker per endpoint at a time)."""
+
+    def record_webhook_delivered(
+        self, subscription_id: str, worker: str, event_id: int, status: int, now: datetime | None = None
+    ) -> bool:
+        """Move the position past an acknowledged event; False if the lease was lost."""
+
+    def record_webhook_failed(
+        self,
+        subscription_id: str,
+        worker: str,
+        event_id: int,
+        status: int | None,
+        error: str,
+        retry_at: datetime,
+        give_up: bool,
+        now: datetime | None = None,
+    ) -> bool:
+        """A failed attempt: retry at `retry_at`; `give_up` dead-letters the event and moves on."""
+
+    def release_webhook(self, subscription_id: str, worker: str) -> None: ...
+
+    def webhook_dead_letters(self, subscription_id: str, limit: int = 100) -> list[DeadLetter]: ...

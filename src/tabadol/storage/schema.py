@@ -31,6 +31,7 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    UniqueConstraint,
 )
 
 from tabadol.types import ensure_utc
@@ -371,5 +372,67 @@ takes = Table(
     Column("taken_at", UTCDateTime, nullable=False),
     Index("ix_takes_taker", "taker_member", "taken_at"),
     Index("ix_takes_source", "source_member", "taken_at"),
+    sqlite_autoincrement=True,
+)
+
+
+# The per-subscription event log: what each subscription received, in delivery order. Every channel
+# (pull feed, SSE, webhooks) reads it; ids are assigned max + 1 under the writer lock, so they are
+# gap-free and in commit order, and a cursor "after id N" never skips a row committed later.
+subscription_events = Table(
+    "subscription_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("subscription_id", String(32), ForeignKey("subscriptions.id"), nullable=False),
+    Column("item_id", String(32), ForeignKey("items.id"), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("kind", String(16), nullable=False),  # publish | update | kill
+    Column("replaces", Integer),  # the version this subscription had before (update, kill)
+    Column("source_member", String(32), nullable=False),
+    Column("language", String(35)),
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("subscription_id", "item_id", "version", "kind", name="uq_subscription_events_once"),
+    Index("ix_subscription_events_feed", "subscription_id", "id"),
+    Index("ix_subscription_events_item", "item_id", "subscription_id"),
+    Index("ix_subscription_events_created", "created_at"),
+)
+
+# One webhook endpoint per subscription and where its delivery stands (position = last event id done).
+webhooks = Table(
+    "webhooks",
+    metadata,
+    Column("subscription_id", String(32), ForeignKey("subscriptions.id"), primary_key=True),
+    Column("url", Text, nullable=False),
+    Column("secret", Text, nullable=False),  # needed in clear to sign; never returned after creation
+    Column("previous_secret", Text),  # still signed with during a rotation's grace period
+    Column("previous_secret_until", UTCDateTime),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("attempts", Integer, nullable=False),  # failed attempts on the event after `position`
+    Column("next_attempt_at", UTCDateTime, nullable=False),
+    Column("lease_until", UTCDateTime),
+    Column("worker", String(200)),
+    Column("last_status", Integer),
+    Column("last_error", Text),
+    Column("last_attempt_at", UTCDateTime),
+    Column("last_success_at", UTCDateTime),
+    Column("delivered", Integer, nullable=False),
+    Column("paused_at", UTCDateTime),
+    Index("ix_webhooks_due", "next_attempt_at"),
+)
+
+webhook_dead_letters = Table(
+    "webhook_dead_letters",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("subscription_id", String(32), ForeignKey("subscriptions.id"), nullable=False),
+    Column("event_id", Integer, ForeignKey("subscription_events.id"), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("last_status", Integer),
+    Column("last_error", Text),
+    Column("dead_at", UTCDateTime, nullable=False),
+    Column("replayed_at", UTCDateTime),
+    Index("ix_webhook_dead_letters_subscription", "subscription_id", "id"),
     sqlite_autoincrement=True,
 )

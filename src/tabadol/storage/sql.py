@@ -48,6 +48,8 @@ from tabadol.storage.records import (
     to_json,
     version_from_row,
 )
+from tabadol.storage.signals import CHANGES, Signals
+from tabadol.storage.sql_delivery import DeliveryMethods
 from tabadol.storage.vectors import InProcessVectorIndex
 from tabadol.storage.writes import (
     ingest_batch,
@@ -84,7 +86,7 @@ STREAM_BATCH = 500
 ORIGINALS_BATCH = 20
 
 
-class SqlStorage(abc.ABC):
+class SqlStorage(DeliveryMethods, abc.ABC):
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
         # Members found so far. Member rows are insert-only (the protocol can add a member but never
@@ -96,6 +98,8 @@ class SqlStorage(abc.ABC):
         # vector search, and the story window of the index stage on both backends.
         self._memory_index: InProcessVectorIndex | None = None
         self._memory_index_lock = threading.Lock()
+        # Wake-ups for the delivery stages in this process (storage/signals.py).
+        self.signals = Signals()
 
     @property
     def engine(self) -> Engine:
@@ -220,6 +224,11 @@ class SqlStorage(abc.ABC):
 
     # -- ingest -----------------------------------------------------------------------------------
     def ingest(self, request: IngestRequest) -> IngestReport:
+        report = self._ingest_one(request)
+        self.signals.notify(CHANGES)  # after the commit: the dispatcher reads what was stored
+        return report
+
+    def _ingest_one(self, request: IngestRequest) -> IngestReport:
         try:
             with self._write() as connection:
                 return ingest_payload(connection, request)
@@ -234,6 +243,11 @@ class SqlStorage(abc.ABC):
     def ingest_many(self, requests: Sequence[IngestRequest]) -> list[IngestReport | TabadolError]:
         if not requests:
             return []
+        results = self._ingest_many(requests)
+        self.signals.notify(CHANGES)
+        return results
+
+    def _ingest_many(self, requests: Sequence[IngestRequest]) -> list[IngestReport | TabadolError]:
         with self._write() as connection:
             try:
                 # The set-based path writes the whole batch with a few statements. Its savepoint is

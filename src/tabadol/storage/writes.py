@@ -27,7 +27,9 @@ from tabadol.serialize import parsed_item_to_json
 from tabadol.storage import jobs as job_queue
 from tabadol.storage import schema as t
 from tabadol.storage.base import IngestRequest
+from tabadol.storage.delivery import enqueue_deliveries_after
 from tabadol.storage.queries import search_text_for
+from tabadol.storage.signals import CHANGES, notify_in_transaction
 from tabadol.types import (
     Decision,
     IngestOutcome,
@@ -218,7 +220,11 @@ def write_rows(connection: Connection, rows: BatchRows) -> None:
         # transaction: an acknowledged item is never left unenriched, whatever crashes after the commit.
         # Every written item's head seq is above the batch's first seq.
         first_seq = min(version["seq"] for version in rows.versions)
-        job_queue.enqueue_for_items_after(connection, ENRICH_JOB, first_seq - 1, utc_now())
+        now = utc_now()
+        job_queue.enqueue_for_items_after(connection, ENRICH_JOB, first_seq - 1, now)
+        # And a delivery job for each (due when its embargo ends): subscribers' channels are fed by it.
+        enqueue_deliveries_after(connection, first_seq - 1, now)
+        notify_in_transaction(connection, CHANGES)
 
 
 def existing_members(connection: Connection, codes: Iterable[str]) -> set[str]:

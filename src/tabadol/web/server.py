@@ -20,9 +20,11 @@ def serve(hub: Hub, host: str, port: int) -> None:
     )
     stop_background = _start_background_ingest(hub)
     stop_enrichment = _start_enrichment(hub)
+    stop_delivery = _start_delivery(hub)
     try:
         uvicorn.Server(config).run()
     finally:
+        stop_delivery()
         stop_enrichment()
         stop_background()
         hub.close()
@@ -45,6 +47,16 @@ def _start_enrichment(hub: Hub) -> Callable[[], None]:
     from tabadol.enrich.service import start_enrichment_workers
 
     return start_enrichment_workers(hub.storage, hub.settings.enrich_workers)
+
+
+def _start_delivery(hub: Hub) -> Callable[[], None]:
+    """The fan-out to subscriptions and the webhook sender (several hub processes may each run them:
+    every event and every delivery still happens once)."""
+    if not hub.settings.run_delivery:
+        return lambda: None
+    from tabadol.deliver.service import start_delivery
+
+    return start_delivery(hub)
 
 
 def main() -> None:

@@ -23,6 +23,7 @@ from tabadol.storage.migrations import (
     v007_subscriptions,
     v008_feed_tokens,
     v009_takes,
+    v010_delivery,
 )
 
 
@@ -43,6 +44,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(7, "subscriptions", v007_subscriptions.apply),
     Migration(8, "syndication feed tokens", v008_feed_tokens.apply),
     Migration(9, "takes (the usage ledger)", v009_takes.apply),
+    Migration(10, "delivery: subscription events, webhooks, dead letters", v010_delivery.apply),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version
