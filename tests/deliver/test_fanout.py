@@ -97,3 +97,27 @@ def test_event_ids_resume_after_a_cursor(hub: Hub, make_member) -> None:  # type
     assert events(hub, everything, first[2].id) == first[3:]
     assert hub.storage.last_event_id(everything) == first[-1].id
     assert hub.storage.first_event_since(everything, datetime(2000, 1, 1, tzinfo=UTC)) == first[0].id
+
+
+def test_topic_subscription_waits_for_enrichment(hub: Hub, make_member) -> None:  # type: ignore[no-untyped-def]
+    from tabadol.types import ComponentResult
+
+    make_member(hub, "irna", "IR", ("fa",))
+    make_member(hub, "tass", "RU", ("ru",))
+    economy = add_subscription(hub, "tass", "economy", build_filter(topics=["medtop:04000000"]), OPERATOR)
+    sport = add_subscription(hub, "tass", "sport", build_filter(topics=["medtop:15000000"]), OPERATOR)
+    dispatcher = Dispatcher(hub.storage)
+    item_id = push(hub, "irna", "urn:irna:1", "رشد اقتصادی")
+    dispatcher.drain()
+    assert events(hub, economy.id) == []  # not enriched yet: it waits rather than decides
+    topics = {"topics": [{"scheme": "iptc", "code": "medtop:04000000", "confidence": 0.9}]}
+    result = ComponentResult("topics", "test", 1, topics, None, utc_now())
+    hub.storage.save_enrichment(item_id, [result], None)
+    hub.storage.enqueue_delivery(item_id, utc_now())
+    dispatcher.drain()
+    assert [e.item_id for e in events(hub, economy.id)] == [item_id]
+    assert events(hub, sport.id) == []
+    # Enrichment run again (a rebuild) queues another job: nothing is delivered twice.
+    hub.storage.enqueue_delivery(item_id, utc_now())
+    dispatcher.drain()
+    assert len(events(hub, economy.id)) == 1

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from tabadol.deliver.render.enrichment import EnrichmentView
-from tabadol.deliver.subscriptions import ItemFacts, facts_from_enrichment, matches
+from tabadol.deliver.subscriptions import ItemFacts, facts_from_enrichment, item_search_text, matches
 from tabadol.storage.delivery import DispatchBatch, EventSpec
 from tabadol.types import ComponentResult, EventKind, Item, PubStatus, SubscriptionFilter
 
@@ -39,6 +39,21 @@ def is_enriched(item: Item, results: Mapping[str, ComponentResult]) -> bool:
     return result is not None and result.item_version >= item.version
 
 
+class _LazyText:
+    """The item's text in the search form, computed on first use and then shared by every
+    subscription with a word filter."""
+
+    def __init__(self, item: Item) -> None:
+        self._item = item
+        self._value: str | None = None
+
+    @property
+    def value(self) -> str:
+        if self._value is None:
+            self._value = item_search_text(self._item)
+        return self._value
+
+
 def decide(batch: DispatchBatch, now: datetime) -> list[EventSpec]:
     """Every event the batch's items call for, items in the order of the batch."""
     specs: list[EventSpec] = []
@@ -48,9 +63,10 @@ def decide(batch: DispatchBatch, now: datetime) -> list[EventSpec]:
         results = batch.results.get(item.id, {})
         facts = facts_from_enrichment(EnrichmentView(item.id, results, batch.stories.get(item.id)))
         enriched = is_enriched(item, results)
+        text = _LazyText(item)
         for subscription in batch.subscriptions:
             prior = batch.delivered.get((subscription.id, item.id))
-            spec = decide_one(subscription.id, subscription.filter, item, facts, enriched, prior)
+            spec = decide_one(subscription.id, subscription.filter, item, facts, enriched, prior, text)
             if spec is not None:
                 specs.append(spec)
     return specs
@@ -63,6 +79,7 @@ def decide_one(
     facts: ItemFacts,
     enriched: bool,
     prior: tuple[int, EventKind] | None,
+    text: _LazyText | None = None,
 ) -> EventSpec | None:
     """The event one subscription gets for the item's head, or None (see the module docstring)."""
     if prior is not None:
@@ -78,6 +95,7 @@ def decide_one(
         return None
     if needs_enrichment(value, item) and not enriched:
         return None
-    if not matches(value, item, facts):
+    search_text = text.value if text is not None and value.query else None
+    if not matches(value, item, facts, search_text):
         return None
     return EventSpec(subscription_id, item.id, item.version, EventKind.PUBLISH, None)

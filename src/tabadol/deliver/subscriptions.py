@@ -109,8 +109,12 @@ def query_words(subscription: SubscriptionFilter) -> tuple[str, ...]:
     return tuple(normalize_for_search(subscription.query).split()) if subscription.query else ()
 
 
-def matches(subscription: SubscriptionFilter, item: Item, facts: ItemFacts) -> bool:
-    """Whether the item is one the subscription selects (see the module docstring)."""
+def matches(
+    subscription: SubscriptionFilter, item: Item, facts: ItemFacts, search_text: str | None = None
+) -> bool:
+    """Whether the item is one the subscription selects (see the module docstring). `search_text` is
+    the item's text in the search form when the caller has it (the fan-out computes it once per item
+    for all subscriptions: normalising is what a word filter costs)."""
     if subscription.members and item.member_code not in subscription.members:
         return False
     if subscription.languages and not _languages_of(item, facts) & subscription.languages:
@@ -127,10 +131,14 @@ def matches(subscription: SubscriptionFilter, item: Item, facts: ItemFacts) -> b
             return False
     words = query_words(subscription)
     if words:
-        text = normalize_for_search(f"{item.headline}\n{item.body_text}")
+        text = search_text if search_text is not None else item_search_text(item)
         if not all(word in text for word in words):
             return False
     return True
+
+
+def item_search_text(item: Item) -> str:
+    return normalize_for_search(f"{item.headline}\n{item.body_text}")
 
 
 def _languages_of(item: Item, facts: ItemFacts) -> set[str]:

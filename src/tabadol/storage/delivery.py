@@ -156,17 +156,21 @@ def dispatch(
     ).all()
     if not rows:
         return 0, []
-    item_ids = list(dict.fromkeys(row.item_id for row in rows if row.item_id))
-    batch = _load_batch(connection, item_ids)
-    specs = decide(batch, now)
-    events = _write_events(connection, specs, batch.items, now)
+    subscriptions = load_subscriptions(connection, None)
+    events: list[SubscriptionEvent] = []
+    if subscriptions:  # with none, the jobs are simply done (nothing is read for them)
+        item_ids = list(dict.fromkeys(row.item_id for row in rows if row.item_id))
+        batch = _load_batch(connection, item_ids, subscriptions)
+        events = _write_events(connection, decide(batch, now), batch.items, now)
     for start in range(0, len(rows), _CHUNK):
         chunk = [row.id for row in rows[start : start + _CHUNK]]
         connection.execute(delete(t.jobs).where(t.jobs.c.id.in_(chunk)))
     return len(rows), events
 
 
-def _load_batch(connection: Connection, item_ids: Sequence[str]) -> DispatchBatch:
+def _load_batch(
+    connection: Connection, item_ids: Sequence[str], subscriptions: Sequence[Subscription]
+) -> DispatchBatch:
     items: dict[str, Item] = {}
     delivered: dict[tuple[str, str], tuple[int, EventKind]] = {}
     events = t.subscription_events.c
@@ -185,7 +189,7 @@ def _load_batch(connection: Connection, item_ids: Sequence[str]) -> DispatchBatc
         items=items,
         results=index.load_results(connection, list(items)),
         stories=index.story_ids_of(connection, list(items)),
-        subscriptions=load_subscriptions(connection, None),
+        subscriptions=subscriptions,
         delivered=delivered,
     )
 
