@@ -16,6 +16,7 @@ detected language counts as well as the one its sender declared. Words are match
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -105,6 +106,7 @@ def _topic(value: str) -> str:
     raise ValueError(f"{value!r} is neither an IPTC code (medtop:NNNNNNNN) nor scheme:label")
 
 
+@functools.lru_cache(maxsize=4096)  # filters are frozen; the fan-out asks for each one per item
 def query_words(subscription: SubscriptionFilter) -> tuple[str, ...]:
     return tuple(normalize_for_search(subscription.query).split()) if subscription.query else ()
 

@@ -65,9 +65,9 @@ def _strip_marks(text: str) -> str:
     """Remove Arabic-script vowel marks (harakat, shadda, sukun, superscript alef) and the Latin
     combining dot left by casefolding İ; other scripts' combining marks carry meaning (й, ё, ş via
     NFKC are precomposed) and stay."""
-    return "".join(ch for ch in text if not _is_removable_mark(ch))
+    return text.translate(_REMOVABLE_MARKS)
 
 
-def _is_removable_mark(ch: str) -> bool:
-    code = ord(ch)
-    return 0x064B <= code <= 0x065F or code == 0x0670 or code == 0x0307 or 0x06D6 <= code <= 0x06ED
+# One translate table rather than a test per character: normalising is what word filters and
+# search cost per item, and this was most of it.
+_REMOVABLE_MARKS = dict.fromkeys([*range(0x064B, 0x0660), 0x0670, 0x0307, *range(0x06D6, 0x06EE)])
