@@ -121,3 +121,32 @@ def test_topic_subscription_waits_for_enrichment(hub: Hub, make_member) -> None:
     hub.storage.enqueue_delivery(item_id, utc_now())
     dispatcher.drain()
     assert len(events(hub, economy.id)) == 1
+
+
+def test_an_item_whose_fan_out_fails_is_kept_dead_and_the_others_go_on(
+    hub: Hub,
+    make_member,  # type: ignore[no-untyped-def]
+    monkeypatch,  # type: ignore[no-untyped-def]
+) -> None:
+    from tabadol.deliver import dispatch
+
+    _, everything = setup(hub, make_member)
+    bad = push(hub, "irna", "urn:irna:bad", "خبر بد")
+    good = push(hub, "irna", "urn:irna:good", "خبر خوب")
+    real = dispatch._item_events
+
+    def failing(batch, item):  # type: ignore[no-untyped-def]
+        if item.id == bad:
+            raise ValueError("malformed record")
+        return real(batch, item)
+
+    monkeypatch.setattr(dispatch, "_item_events", failing)
+    Dispatcher(hub.storage).drain()
+    assert [e.item_id for e in events(hub, everything)] == [good]
+    [dead] = [job for job in hub.storage.dead_jobs() if job.item_id == bad]
+    assert "malformed record" in (dead.last_error or "")
+    # Once the cause is fixed, requeueing the job delivers the item.
+    monkeypatch.setattr(dispatch, "_item_events", real)
+    hub.storage.requeue_dead([dead.id])
+    Dispatcher(hub.storage).drain()
+    assert [e.item_id for e in events(hub, everything)] == [good, bad]

@@ -15,17 +15,20 @@ A withheld item (pubStatus withheld) reaches only subscriptions that already had
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from datetime import datetime
 
 from tabadol.deliver.render.enrichment import EnrichmentView
 from tabadol.deliver.subscriptions import ItemFacts, facts_from_enrichment, item_search_text, matches
-from tabadol.storage.delivery import DispatchBatch, EventSpec
+from tabadol.storage.delivery import Decision, DispatchBatch, EventSpec
 from tabadol.types import ComponentResult, EventKind, Item, PubStatus, SubscriptionFilter
 
 # The component that runs last in the built-in pipeline: its result for the head version means
 # every fact a filter can name has been stored (the story is assigned with it, in the index stage).
 LAST_COMPONENT = "topics"
+
+log = logging.getLogger(__name__)
 
 
 def needs_enrichment(value: SubscriptionFilter, item: Item) -> bool:
@@ -54,21 +57,33 @@ class _LazyText:
         return self._value
 
 
-def decide(batch: DispatchBatch, now: datetime) -> list[EventSpec]:
-    """Every event the batch's items call for, items in the order of the batch."""
+def decide(batch: DispatchBatch, now: datetime) -> Decision:
+    """Every event the batch's items call for, items in the order of the batch. An item whose
+    decision fails is reported (its job is kept, dead) and the others go on."""
     specs: list[EventSpec] = []
+    failed: dict[str, str] = {}
     for item in batch.items.values():
         if item.embargoed_until is not None and item.embargoed_until > now:
             continue
-        results = batch.results.get(item.id, {})
-        facts = facts_from_enrichment(EnrichmentView(item.id, results, batch.stories.get(item.id)))
-        enriched = is_enriched(item, results)
-        text = _LazyText(item)
-        for subscription in batch.subscriptions:
-            prior = batch.delivered.get((subscription.id, item.id))
-            spec = decide_one(subscription.id, subscription.filter, item, facts, enriched, prior, text)
-            if spec is not None:
-                specs.append(spec)
+        try:
+            specs.extend(_item_events(batch, item))
+        except Exception as exc:  # noqa: BLE001 - isolated per item, recorded on its job
+            log.exception("fan-out of item %s failed", item.id)
+            failed[item.id] = f"{type(exc).__name__}: {exc}"
+    return Decision(specs, failed)
+
+
+def _item_events(batch: DispatchBatch, item: Item) -> list[EventSpec]:
+    results = batch.results.get(item.id, {})
+    facts = facts_from_enrichment(EnrichmentView(item.id, results, batch.stories.get(item.id)))
+    enriched = is_enriched(item, results)
+    text = _LazyText(item)
+    specs = []
+    for subscription in batch.subscriptions:
+        prior = batch.delivered.get((subscription.id, item.id))
+        spec = decide_one(subscription.id, subscription.filter, item, facts, enriched, prior, text)
+        if spec is not None:
+            specs.append(spec)
     return specs
 
 

@@ -92,7 +92,17 @@ class EventSpec:
     replaces: int | None
 
 
-Decider = Callable[[DispatchBatch, datetime], list[EventSpec]]
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """The decider's answer for a batch: the events to write, and the items it could not decide
+    (a bug or a malformed record: their jobs are kept, dead, with the error, for operators to see and
+    requeue — one bad item must never stop the fan-out of the others)."""
+
+    events: list[EventSpec]
+    failed: Mapping[str, str]  # item id -> error
+
+
+Decider = Callable[[DispatchBatch, datetime], Decision]
 
 
 def enqueue_deliveries_after(connection: Connection, seq: int, now: datetime) -> int:
@@ -158,13 +168,20 @@ def dispatch(
         return 0, []
     subscriptions = load_subscriptions(connection, None)
     events: list[SubscriptionEvent] = []
+    failed: Mapping[str, str] = {}
     if subscriptions:  # with none, the jobs are simply done (nothing is read for them)
         item_ids = list(dict.fromkeys(row.item_id for row in rows if row.item_id))
         batch = _load_batch(connection, item_ids, subscriptions)
-        events = _write_events(connection, decide(batch, now), batch.items, now)
-    for start in range(0, len(rows), _CHUNK):
-        chunk = [row.id for row in rows[start : start + _CHUNK]]
-        connection.execute(delete(t.jobs).where(t.jobs.c.id.in_(chunk)))
+        decision = decide(batch, now)
+        events = _write_events(connection, decision.events, batch.items, now)
+        failed = decision.failed
+    done = [row.id for row in rows if row.item_id not in failed]
+    for start in range(0, len(done), _CHUNK):
+        connection.execute(delete(t.jobs).where(t.jobs.c.id.in_(done[start : start + _CHUNK])))
+    for row in rows:
+        if row.item_id in failed:
+            statement = update(t.jobs).where(t.jobs.c.id == row.id)
+            connection.execute(statement.values(dead_at=now, last_error=failed[row.item_id][:2000]))
     return len(rows), events
 
 
