@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -162,17 +163,34 @@ def load_takes(connection: Connection, member_code: str | None, limit: int) -> l
     query = select(k).order_by(k.c.taken_at.desc(), k.c.id.desc()).limit(limit)
     if member_code is not None:
         query = query.where((k.c.taker_member == member_code) | (k.c.source_member == member_code))
-    return [
-        Take(
-            row.item_id,
-            row.item_version,
-            row.source_member,
-            row.taker_member,
-            row.key_id,
-            row.item_language,
-            row.reader_language,
-            bool(row.translated),
-            row.taken_at,
-        )
-        for row in connection.execute(query)
-    ]
+    return [_take_from_row(row) for row in connection.execute(query)]
+
+
+def load_takes_between(
+    connection: Connection, since: datetime | None, until: datetime | None, members: Sequence[str] | None
+) -> list[Take]:
+    """Takes in [since, until) (open ends: unbounded), oldest first; with `members`, only takes a
+    listed member supplied or made (the usage ledger's view of one member)."""
+    k = t.takes
+    query = select(k).order_by(k.c.taken_at, k.c.id)
+    if since is not None:
+        query = query.where(k.c.taken_at >= since)
+    if until is not None:
+        query = query.where(k.c.taken_at < until)
+    if members is not None:
+        query = query.where(k.c.taker_member.in_(members) | k.c.source_member.in_(members))
+    return [_take_from_row(row) for row in connection.execute(query)]
+
+
+def _take_from_row(row: Row[Any]) -> Take:
+    return Take(
+        row.item_id,
+        row.item_version,
+        row.source_member,
+        row.taker_member,
+        row.key_id,
+        row.item_language,
+        row.reader_language,
+        bool(row.translated),
+        row.taken_at,
+    )
