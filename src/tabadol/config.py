@@ -39,6 +39,12 @@ class Settings:
     # `tabadol deliver --follow` apart). Webhook endpoints sent to at once by one process:
     run_delivery: bool = True
     webhook_concurrency: int = 16
+    # Webhooks: failed attempts on one event before it becomes a dead letter; how long a sender
+    # holds an endpoint (a crashed sender's endpoints come back after it; keep it above twice the
+    # 10 s request timeout); the hub's public address, for the links inside webhook bodies.
+    webhook_max_attempts: int = 12
+    webhook_lease_seconds: float = 60.0
+    public_url: str = ""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -63,6 +69,9 @@ class Settings:
             enrich_workers=_int(env, "TABADOL_ENRICH_WORKERS", 1),
             run_delivery=_bool(env, "TABADOL_DELIVERY", True),
             webhook_concurrency=_int(env, "TABADOL_WEBHOOK_CONCURRENCY", 16),
+            webhook_max_attempts=_int(env, "TABADOL_WEBHOOK_MAX_ATTEMPTS", 12),
+            webhook_lease_seconds=float(_int(env, "TABADOL_WEBHOOK_LEASE_SECONDS", 60)),
+            public_url=env.get("TABADOL_PUBLIC_URL", "").rstrip("/"),
         )
 
     def with_(self, **changes: object) -> Settings:

@@ -58,6 +58,8 @@ class ErrorCode(enum.Enum):
     STORY_NOT_FOUND = (313, 404, "No story '{story_id}'.")
     SUBSCRIPTION_NOT_FOUND = (314, 404, "No subscription '{subscription_id}'.")
     FEED_TOKEN_INVALID = (315, 404, "This feed address is unknown or has been revoked.")
+    WEBHOOK_NOT_FOUND = (316, 404, "Subscription '{subscription_id}' has no webhook.")
+    WEBHOOK_URL_INVALID = (317, 400, "The webhook URL {url} is refused: {reason}")
     # 4xx: transports
     UNSAFE_URL = (401, 422, "The URL {url} is refused: {reason}")
     FETCH_FAILED = (402, 502, "Fetching {url} failed: {reason}")

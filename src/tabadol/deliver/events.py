@@ -9,13 +9,15 @@ again: the events before a kill stay in the log, so cursors and counts stay stab
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from tabadol.deliver.render.ninjs import ninjs_uri, version_to_ninjs
 from tabadol.serialize import format_datetime
-from tabadol.types import EventKind, Item, ItemVersion, MemberInfo, PubStatus, SubscriptionEvent
+from tabadol.types import EventKind, Item, MemberInfo, PubStatus, SubscriptionEvent
 
 # The media type of the pull feed's pages.
 FEED_MEDIA_TYPE = "application/json"
@@ -32,38 +34,76 @@ class RenderedEvent:
         return self.ninjs is None
 
 
+class DocumentCache:
+    """Recently rendered ninjs documents by (item id, version), shared by a sender's threads.
+
+    A version's document never changes (only whether it may still be sent, which is checked on every
+    use), and the same version goes to every subscription that selects it: fifty endpoints should
+    not render it fifty times."""
+
+    def __init__(self, size: int = 4096) -> None:
+        self._size = size
+        self._documents: OrderedDict[tuple[str, int], dict[str, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, int]) -> dict[str, Any] | None:
+        with self._lock:
+            document = self._documents.get(key)
+            if document is not None:
+                self._documents.move_to_end(key)
+            return document
+
+    def put(self, key: tuple[str, int], document: dict[str, Any]) -> None:
+        with self._lock:
+            self._documents[key] = document
+            if len(self._documents) > self._size:
+                self._documents.popitem(last=False)
+
+
 def render_events(
     storage: Any,
     events: Sequence[SubscriptionEvent],
     member_of: Callable[[str], MemberInfo | None],
     base_url: str = "",
+    cache: DocumentCache | None = None,
 ) -> list[RenderedEvent]:
-    """The events with the ninjs of the versions they name (items and versions read once each)."""
-    items: dict[str, Item | None] = {}
-    versions: dict[tuple[str, int], ItemVersion | None] = {}
+    """The events with the ninjs of the versions they name: the items and the versions are read in
+    one query each, whatever the number of events (a feed page, a webhook batch). Callers must not
+    change the documents (they may be shared through `cache`)."""
+    items = storage.get_items([event.item_id for event in events])
+    cached: dict[tuple[str, int], dict[str, Any]] = {}
+    wanted = []
+    for event in events:
+        item = items.get(event.item_id)
+        if item is None or not _shows_content(item, event):
+            continue
+        key = (event.item_id, event.version)
+        document = cache.get(key) if cache is not None else None
+        if document is None:
+            wanted.append(key)
+        else:
+            cached[key] = document
+    versions = storage.get_versions(wanted) if wanted else {}
     rendered = []
     for event in events:
-        if event.item_id not in items:
-            items[event.item_id] = storage.get_item(event.item_id)
-        item = items[event.item_id]
+        item = items.get(event.item_id)
         if item is None:
             rendered.append(RenderedEvent(event, None, None))
             continue
-        uri = ninjs_uri(item.guid, item.member_code)
-        if item.pub_status is PubStatus.CANCELED and event.kind is not EventKind.KILL:
-            rendered.append(RenderedEvent(event, uri, None))
-            continue
         key = (event.item_id, event.version)
-        if key not in versions:
-            versions[key] = storage.get_version(event.item_id, event.version)
-        version = versions[key]
-        ninjs = (
-            None
-            if version is None
-            else version_to_ninjs(version, item, member_of(item.member_code), base_url)
-        )
-        rendered.append(RenderedEvent(event, uri, ninjs))
+        ninjs = cached.get(key) if _shows_content(item, event) else None
+        version = versions.get(key)
+        if ninjs is None and version is not None:
+            ninjs = version_to_ninjs(version, item, member_of(item.member_code), base_url)
+            if cache is not None:
+                cache.put(key, ninjs)
+        rendered.append(RenderedEvent(event, ninjs_uri(item.guid, item.member_code), ninjs))
     return rendered
+
+
+def _shows_content(item: Item, event: SubscriptionEvent) -> bool:
+    """Killed text is never sent again: only the kill event of a killed item carries a document."""
+    return item.pub_status is not PubStatus.CANCELED or event.kind is EventKind.KILL
 
 
 def event_json(rendered: RenderedEvent) -> dict[str, Any]:

@@ -530,24 +530,33 @@ def _held(subscription_id: str, worker: str) -> ColumnElement[bool]:
     )
 
 
-def record_delivered(
-    connection: Connection, subscription_id: str, worker: str, event_id: int, status: int, now: datetime
+def record_progress(
+    connection: Connection,
+    subscription_id: str,
+    worker: str,
+    position: int,
+    delivered: int,
+    status: int | None,
+    lease_seconds: float,
+    now: datetime,
 ) -> bool:
-    """The receiver acknowledged `event_id`: the position moves past it. False when the worker lost
-    its lease (another worker now owns the endpoint and will send from the stored position)."""
+    """The receiver acknowledged every event up to `position` (`delivered` of them were sent; the
+    others, withdrawn, were passed over): the position moves there and the lease is renewed. The
+    sender records progress in batches, so one commit covers many deliveries; after a crash the
+    events since the last batch are sent again (receivers de-duplicate by idempotency key). False
+    when the worker lost its lease (another worker owns the endpoint and sends from the stored
+    position)."""
     hooks = t.webhooks.c
+    values: dict[str, Any] = {
+        "position": position,
+        "attempts": 0,
+        "delivered": hooks.delivered + delivered,
+        "lease_until": now + timedelta(seconds=lease_seconds),
+    }
+    if delivered:
+        values.update(last_status=status, last_error=None, last_attempt_at=now, last_success_at=now)
     statement = (
-        update(t.webhooks)
-        .where(_held(subscription_id, worker), hooks.position < event_id)
-        .values(
-            position=event_id,
-            attempts=0,
-            delivered=hooks.delivered + 1,
-            last_status=status,
-            last_error=None,
-            last_attempt_at=now,
-            last_success_at=now,
-        )
+        update(t.webhooks).where(_held(subscription_id, worker), hooks.position <= position).values(**values)
     )
     return connection.execute(statement).rowcount > 0
 

@@ -118,12 +118,26 @@ class DeliveryMethods(abc.ABC):
         with self._queue_transaction() as connection:
             return delivery.claim_webhooks(connection, worker, limit, lease_seconds, now or utc_now())
 
-    def record_webhook_delivered(
-        self, subscription_id: str, worker: str, event_id: int, status: int, now: datetime | None = None
+    def record_webhook_progress(
+        self,
+        subscription_id: str,
+        worker: str,
+        position: int,
+        delivered: int,
+        status: int | None,
+        lease_seconds: float,
+        now: datetime | None = None,
     ) -> bool:
         with self._queue_transaction() as connection:
-            return delivery.record_delivered(
-                connection, subscription_id, worker, event_id, status, now or utc_now()
+            return delivery.record_progress(
+                connection,
+                subscription_id,
+                worker,
+                position,
+                delivered,
+                status,
+                lease_seconds,
+                now or utc_now(),
             )
 
     def record_webhook_failed(
