@@ -63,6 +63,7 @@ class Dispatcher:
 
 def start_dispatcher(storage: Any, poll_seconds: float = 2.0) -> Callable[[], None]:
     """A dispatcher thread; returns a function that stops it."""
+    storage.start_listening()  # wake for items other processes store, not only at the poll
     stop_event = threading.Event()
     dispatcher = Dispatcher(storage, poll_seconds=poll_seconds)
     thread = threading.Thread(

@@ -106,6 +106,9 @@ class SQLiteStorage(SqlStorage):
             with connection.begin():
                 yield connection
 
+    def start_listening(self) -> None:
+        """Nothing to do: SQLite has no cross-process signal (storage/signals.py)."""
+
     # -- vectors: searched in process (storage/vectors.py) ----------------------------------------
     def nearest(
         self,

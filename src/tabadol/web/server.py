@@ -3,31 +3,56 @@
 from __future__ import annotations
 
 import logging
+import socket
 from collections.abc import Callable
 
 import uvicorn
+from fastapi import FastAPI
 
 from tabadol.hub import Hub, create_hub
+from tabadol.web.api.events import close_live_streams
 from tabadol.web.app import create_app
+
+SHUTDOWN_GRACE_SECONDS = 5
 
 
 def serve(hub: Hub, host: str, port: int) -> None:
     """Serve until interrupted (with background ingest), then close the hub (flushing the group committer)."""
     app = create_app(hub)
     # No access log: at thousands of pushes per second it would cost more than the pushes.
+    # Requests still running at shutdown get a bounded grace period (live streams are ended at once).
     config = uvicorn.Config(
-        app, host=host, port=port, access_log=False, server_header=False, log_level="info"
+        app,
+        host=host,
+        port=port,
+        access_log=False,
+        server_header=False,
+        log_level="info",
+        timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
     )
     stop_background = _start_background_ingest(hub)
     stop_enrichment = _start_enrichment(hub)
     stop_delivery = _start_delivery(hub)
     try:
-        uvicorn.Server(config).run()
+        _Server(config, app).run()
     finally:
         stop_delivery()
         stop_enrichment()
         stop_background()
         hub.close()
+
+
+class _Server(uvicorn.Server):
+    """Ends the live streams as soon as shutdown begins: uvicorn waits for open connections to close
+    before the application's own shutdown runs, and a live stream never closes by itself."""
+
+    def __init__(self, config: uvicorn.Config, app: FastAPI) -> None:
+        super().__init__(config)
+        self._app = app
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        close_live_streams(self._app)
+        await super().shutdown(sockets)
 
 
 def _start_background_ingest(hub: Hub) -> Callable[[], None]:
