@@ -558,8 +558,23 @@ def _register_subscription_commands() -> None:
     app.add_typer(cli_subscriptions.subscription_app, name="subscription")
 
 
+def _register_webhook_commands() -> None:
+    from tabadol import cli_webhooks
+
+    app.add_typer(cli_webhooks.webhook_app, name="webhook")
+    app.command()(cli_webhooks.deliver)
+
+
+def _register_report_commands() -> None:
+    from tabadol import cli_reports
+
+    app.command()(cli_reports.report)
+
+
 _register_enrichment_commands()
 _register_subscription_commands()
+_register_webhook_commands()
+_register_report_commands()
 
 
 def main() -> None:

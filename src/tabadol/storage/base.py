@@ -132,6 +132,12 @@ class Storage(Protocol):
 
     def get_item_by_guid(self, guid: str) -> Item | None: ...
 
+    def get_items(self, item_ids: Sequence[str]) -> dict[str, Item]:
+        """Several items at their head versions (embargo NOT applied); absent ids are left out."""
+
+    def get_versions(self, keys: Sequence[tuple[str, int]]) -> dict[tuple[str, int], ItemVersion]:
+        """Several stored versions by (item id, version); absent ones are left out."""
+
     def list_items(self, query: ItemQuery, limit: int, cursor: str | None = None) -> Page:
         """Newest first by (version_created, id). The cursor is opaque and stable under inserts:
         paging never repeats or skips an item that existed when the first page was read (an item
@@ -376,6 +382,12 @@ class Storage(Protocol):
     def list_takes(self, member_code: str | None = None, limit: int = 100) -> list[Take]:
         """Takes by or from the member (None: every member's), newest first."""
 
+    def takes_between(
+        self, since: datetime | None, until: datetime | None, members: Sequence[str] | None = None
+    ) -> list[Take]:
+        """Takes in [since, until) (None: open), oldest first; with `members`, only those a listed
+        member supplied or made."""
+
     def save_translation(self, item_id: str, item_version: int, row: Mapping[str, Any]) -> None:
         """Store a machine translation (columns of `translations` but the key's first two) apart
         from the originals, replacing an earlier one of the same version into the same language."""
@@ -456,10 +468,18 @@ class Storage(Protocol):
     ) -> list[tuple[Webhook, WebhookSecrets]]:
         """Lease due endpoints with events to send (one worker per endpoint at a time)."""
 
-    def record_webhook_delivered(
-        self, subscription_id: str, worker: str, event_id: int, status: int, now: datetime | None = None
+    def record_webhook_progress(
+        self,
+        subscription_id: str,
+        worker: str,
+        position: int,
+        delivered: int,
+        status: int | None,
+        lease_seconds: float,
+        now: datetime | None = None,
     ) -> bool:
-        """Move the position past an acknowledged event; False if the lease was lost."""
+        """Move the position to `position` (events up to it were acknowledged, `delivered` of them by
+        a request; the rest passed over) and renew the lease; False if the lease was lost."""
 
     def record_webhook_failed(
         self,
@@ -477,3 +497,7 @@ class Storage(Protocol):
     def release_webhook(self, subscription_id: str, worker: str) -> None: ...
 
     def webhook_dead_letters(self, subscription_id: str, limit: int = 100) -> list[DeadLetter]: ...
+
+    def start_listening(self) -> None:
+        """Raise `signals` in this process for commits made by other processes too (PostgreSQL
+        LISTEN/NOTIFY; nothing on SQLite). Idempotent; `close` stops it."""

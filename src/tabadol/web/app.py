@@ -13,17 +13,20 @@ from tabadol.hub import Hub
 from tabadol.types import utc_now
 from tabadol.web.api import (
     audit,
+    events,
     feeds,
     health,
     items,
     members,
     push,
+    reports,
     search,
     stories,
     subscriptions,
     syndication,
     takes,
     translations,
+    webhooks,
 )
 from tabadol.web.api.common import API_PREFIX
 from tabadol.web.auth import Clock
@@ -64,8 +67,11 @@ def create_app(
         search,
         stories,
         subscriptions,
+        webhooks,
+        events,
         syndication,
         takes,
+        reports,
         members,
         feeds,
         audit,
