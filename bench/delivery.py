@@ -25,9 +25,7 @@ import json
 import os
 import random
 import shutil
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -40,7 +38,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from ingest import ninjs_items  # noqa: E402  (bench/ingest.py: the same items)
+from ingest import Server, ninjs_items  # noqa: E402  (bench/ingest.py: the same items)
 from tabadol.config import Settings  # noqa: E402
 from tabadol.deliver.dispatcher import Dispatcher  # noqa: E402
 from tabadol.deliver.subscription_ops import add_subscription  # noqa: E402
@@ -146,47 +144,11 @@ def bench_fanout(url: str, workdir: Path, count: int) -> None:
     hub.close()
 
 
-class HubServer:
-    """`python -m tabadol.web.server` on a free loopback port (delivery on, as in production)."""
-
-    def __init__(self, url: str, workdir: Path, **env: str) -> None:
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        variables = dict(os.environ)
-        variables.update(
-            TABADOL_DATABASE_URL=url,
-            TABADOL_DATA_DIR=str(workdir),
-            TABADOL_HOST="127.0.0.1",
-            TABADOL_PORT=str(self.port),
-            TABADOL_BACKGROUND_INGEST="0",
-            # Delivery alone: enrichment would embed the pushed items on the same two cores (the
-            # filters here do not wait for it; bench/enrich.py measures enrichment).
-            TABADOL_ENRICH_WORKERS="0",
-            TABADOL_ALLOW_PRIVATE_FEED_URLS="1",
-            **env,
-        )
-        command = [sys.executable, "-m", "tabadol.web.server"]
-        self.proc = subprocess.Popen(
-            command, env=variables, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{self.base}/api/v1/health", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        raise RuntimeError("server did not start")
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        self.proc.wait(timeout=30)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+def hub_server(url: str, workdir: Path) -> Server:
+    """The hub as in production, with delivery on; enrichment off (it would embed the pushed items on
+    the same two cores, and these subscriptions' filters do not wait for it; bench/enrich.py measures
+    it); loopback endpoints allowed."""
+    return Server(url, workdir, TABADOL_ALLOW_PRIVATE_FEED_URLS="1")
 
 
 class Receiver:
@@ -249,7 +211,7 @@ def bench_pull(url: str, workdir: Path, count: int) -> None:
     last = hub.storage.last_event_id(subscription)
     print(f"  (pull: {count} items stored and fanned out in {time.perf_counter() - started:.0f} s)")
     hub.close()
-    server = HubServer(url, workdir)
+    server = hub_server(url, workdir)
     latencies = []
     rng = random.Random(7)
     try:
@@ -279,7 +241,7 @@ def bench_latency(url: str, workdir: Path, pushes: int) -> None:
     _, reader = hub.issue_key("tass", Role.EDITOR, "bench")
     hub.close()
     receiver = Receiver()
-    server = HubServer(url, workdir)
+    server = hub_server(url, workdir)
     stream_arrivals: dict[str, float] = {}
     connected = threading.Event()
 
@@ -345,7 +307,7 @@ def bench_webhooks(url: str, workdir: Path, count: int) -> None:
     total = count * len(subscriptions)  # every subscription selects every item
     hub.close()
     started = time.perf_counter()
-    server = HubServer(url, workdir)
+    server = hub_server(url, workdir)
     try:
         deadline = time.monotonic() + 600
         while receiver.count < total and time.monotonic() < deadline:

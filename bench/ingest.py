@@ -100,7 +100,9 @@ def bench_file_ingest(database_url: str, data_dir: Path, count: int) -> tuple[fl
 
 
 class Server:
-    def __init__(self, database_url: str, data_dir: Path) -> None:
+    """`python -m tabadol.web.server` on a free loopback port; `settings` add TABADOL_* variables."""
+
+    def __init__(self, database_url: str, data_dir: Path, **settings: str) -> None:
         self.port = free_port()
         env = dict(os.environ)
         env.update(
@@ -112,6 +114,7 @@ class Server:
             # Ingest alone: enrichment workers would embed the pushed items on the same two cores
             # (the queue still gets its jobs, in the same transactions; bench/enrich.py measures them).
             TABADOL_ENRICH_WORKERS="0",
+            **settings,
         )
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "tabadol.web.server"],
@@ -131,7 +134,7 @@ class Server:
 
     def stop(self) -> None:
         self.proc.terminate()
-        self.proc.wait(timeout=10)
+        self.proc.wait(timeout=30)
 
 
 def prepare_member(database_url: str, data_dir: Path) -> str:

@@ -11,10 +11,6 @@ Every event's ninjs validates against the ninjs 3.1 schema. Every wait is bounde
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -28,6 +24,7 @@ import pytest
 from test_ninjs import assert_valid_ninjs
 from webhook_receiver import WebhookReceiver
 
+from hub_process import ServerProcess
 from tabadol.config import Settings
 from tabadol.deliver.subscription_ops import add_subscription, issue_feed_token
 from tabadol.deliver.subscriptions import build_filter
@@ -35,53 +32,8 @@ from tabadol.hub import OPERATOR, Hub
 from tabadol.serialize import format_datetime
 from tabadol.types import Role, utc_now
 
-STARTUP_SECONDS = 30
 WAIT_SECONDS = 30
 EMBARGO_SECONDS = 8
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class HubProcess:
-    """`python -m tabadol.web.server` with delivery on (its default), enrichment off (not needed here)."""
-
-    def __init__(self, settings: Settings, log_path: Path) -> None:
-        self.base = f"http://127.0.0.1:{free_port()}"
-        env = {
-            **os.environ,
-            "TABADOL_DATABASE_URL": settings.database_url,
-            "TABADOL_DATA_DIR": str(settings.data_dir),
-            "TABADOL_HOST": "127.0.0.1",
-            "TABADOL_PORT": self.base.rsplit(":", 1)[1],
-            "TABADOL_BACKGROUND_INGEST": "0",
-            "TABADOL_ENRICH_WORKERS": "0",
-            "TABADOL_ALLOW_PRIVATE_FEED_URLS": "1",  # the webhook receiver is on loopback
-        }
-        self._log = log_path.open("ab")
-        command = [sys.executable, "-m", "tabadol.web.server"]
-        self.proc = subprocess.Popen(command, env=env, stdout=self._log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{self.base}/api/v1/health", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        self.stop()
-        raise AssertionError(f"the hub did not start; see {log_path}")
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(timeout=5)
-        self._log.close()
 
 
 class StreamReader:
@@ -136,7 +88,12 @@ def running(
     _, feed_token = issue_feed_token(hub, subscription.id, OPERATOR)
     tokens = {"irna": issue_token(hub, "irna", Role.EDITOR), "tass": issue_token(hub, "tass", Role.EDITOR)}
     receiver = WebhookReceiver()
-    server = HubProcess(settings, tmp_path / "hub.log")
+    server = ServerProcess(
+        settings,
+        tmp_path / "hub.log",
+        TABADOL_ENRICH_WORKERS="0",  # not needed here
+        TABADOL_ALLOW_PRIVATE_FEED_URLS="1",  # the webhook receiver is on loopback
+    )
     try:
         answer = httpx.put(
             f"{server.base}/api/v1/subscriptions/{subscription.id}/webhook",

@@ -8,11 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import signal
 import socket
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -21,65 +17,14 @@ from pathlib import Path
 import httpx
 import pytest
 
+from hub_process import ServerProcess
 from tabadol.config import Settings
 from tabadol.hub import Hub
 from tabadol.types import Role
 
-STARTUP_SECONDS = 30
 PUSH_THREADS = 4
 MIN_ACKNOWLEDGED = 40
 MAX_PUSHES_PER_THREAD = 2000
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class ServerProcess:
-    def __init__(self, settings: Settings, log_path: Path) -> None:
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        env = {
-            **os.environ,
-            "TABADOL_DATABASE_URL": settings.database_url,
-            "TABADOL_DATA_DIR": str(settings.data_dir),
-            "TABADOL_HOST": "127.0.0.1",
-            "TABADOL_PORT": str(self.port),
-            "TABADOL_BACKGROUND_INGEST": "0",
-        }
-        self._log = log_path.open("ab")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "tabadol.web.server"], env=env, stdout=self._log, stderr=subprocess.STDOUT
-        )
-        self._wait_healthy()
-
-    def _wait_healthy(self) -> None:
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                break
-            try:
-                if httpx.get(f"{self.base}/api/v1/health", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        self.stop()
-        raise AssertionError("the server did not become healthy")
-
-    def kill(self) -> None:
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(timeout=10)
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.kill()
-        self._log.close()
 
 
 StartServer = Callable[[], ServerProcess]
