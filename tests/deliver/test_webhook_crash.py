@@ -18,7 +18,7 @@ from webhook_receiver import Received, WebhookReceiver
 
 from tabadol.config import Settings
 from tabadol.deliver import webhooks as ops
-from tabadol.deliver.events import render_events
+from tabadol.deliver.events import render_contents
 from tabadol.deliver.subscription_ops import add_subscription
 from tabadol.deliver.subscriptions import build_filter
 from tabadol.deliver.webhooks import PROGRESS_EVERY
@@ -106,7 +106,9 @@ def test_a_killed_delivery_process_loses_nothing(
         assert receiver.wait_for(lambda: len(events()) == 14, timeout=30.0)
         want = [
             entry.event.id
-            for entry in render_events(hub.storage, events(), hub.storage.get_member)
+            for entry in render_contents(
+                hub.storage.subscription_event_contents(subscription.id, 0, 1000), hub.storage.get_member
+            )
             if not entry.withdrawn
         ]
         assert receiver.wait_for(

@@ -16,7 +16,7 @@ from webhook_receiver import Received, WebhookReceiver
 from tabadol.config import Settings
 from tabadol.deliver import webhooks as ops
 from tabadol.deliver.dispatcher import Dispatcher
-from tabadol.deliver.events import render_events
+from tabadol.deliver.events import render_contents
 from tabadol.deliver.subscription_ops import add_subscription
 from tabadol.deliver.subscriptions import build_filter
 from tabadol.deliver.webhook_http import check_webhook_url
@@ -62,8 +62,8 @@ def subscribe(hub: Hub, receiver: WebhookReceiver, member: str, path: str) -> st
 
 def expected_ids(hub: Hub, subscription_id: str) -> list[int]:
     """The events a receiver must get: every event of the log but content withdrawn since."""
-    events = hub.storage.subscription_events(subscription_id, 0, 10_000)
-    rendered = render_events(hub.storage, events, hub.storage.get_member)
+    contents = hub.storage.subscription_event_contents(subscription_id, 0, 10_000)
+    rendered = render_contents(contents, hub.storage.get_member)
     return [entry.event.id for entry in rendered if not entry.withdrawn]
 
 

@@ -13,11 +13,12 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
-from tabadol.deliver.render.ninjs import ninjs_uri, version_to_ninjs
+from tabadol.deliver.render.ninjs import ItemIdentity, ninjs_uri, version_to_ninjs
 from tabadol.serialize import format_datetime
-from tabadol.types import EventKind, Item, MemberInfo, PubStatus, SubscriptionEvent
+from tabadol.storage.delivery import EventContent
+from tabadol.types import EventKind, ItemVersion, MemberInfo, PubStatus, SubscriptionEvent
 
 # The media type of the pull feed's pages.
 FEED_MEDIA_TYPE = "application/json"
@@ -60,50 +61,44 @@ class DocumentCache:
                 self._documents.popitem(last=False)
 
 
-def render_events(
-    storage: Any,
-    events: Sequence[SubscriptionEvent],
+def render_contents(
+    contents: Sequence[EventContent],
     member_of: Callable[[str], MemberInfo | None],
     base_url: str = "",
     cache: DocumentCache | None = None,
 ) -> list[RenderedEvent]:
-    """The events with the ninjs of the versions they name: the items and the versions are read in
-    one query each, whatever the number of events (a feed page, a webhook batch). Callers must not
-    change the documents (they may be shared through `cache`)."""
-    items = storage.get_items([event.item_id for event in events])
-    cached: dict[tuple[str, int], dict[str, Any]] = {}
-    wanted = []
-    for event in events:
-        item = items.get(event.item_id)
-        if item is None or not _shows_content(item, event):
-            continue
-        key = (event.item_id, event.version)
-        document = cache.get(key) if cache is not None else None
-        if document is None:
-            wanted.append(key)
-        else:
-            cached[key] = document
-    versions = storage.get_versions(wanted) if wanted else {}
-    rendered = []
-    for event in events:
-        item = items.get(event.item_id)
-        if item is None:
-            rendered.append(RenderedEvent(event, None, None))
-            continue
-        key = (event.item_id, event.version)
-        ninjs = cached.get(key) if _shows_content(item, event) else None
-        version = versions.get(key)
-        if ninjs is None and version is not None:
-            ninjs = version_to_ninjs(version, item, member_of(item.member_code), base_url)
-            if cache is not None:
-                cache.put(key, ninjs)
-        rendered.append(RenderedEvent(event, ninjs_uri(item.guid, item.member_code), ninjs))
-    return rendered
+    """Events read with their items and versions (`Storage.subscription_event_contents`) with the
+    ninjs of the versions they name. Callers must not change the documents (`cache` shares them)."""
+    return [
+        _rendered(content.event, content.item, content.version, member_of, base_url, cache)
+        for content in contents
+    ]
 
 
-def _shows_content(item: Item, event: SubscriptionEvent) -> bool:
-    """Killed text is never sent again: only the kill event of a killed item carries a document."""
-    return item.pub_status is not PubStatus.CANCELED or event.kind is EventKind.KILL
+class _EventItem(ItemIdentity, Protocol):
+    @property
+    def pub_status(self) -> PubStatus: ...
+
+
+def _rendered(
+    event: SubscriptionEvent,
+    item: _EventItem,
+    version: ItemVersion | None,
+    member_of: Callable[[str], MemberInfo | None],
+    base_url: str,
+    cache: DocumentCache | None,
+) -> RenderedEvent:
+    uri = ninjs_uri(item.guid, item.member_code)
+    # Killed text is never sent again: only the kill event of a killed item carries a document.
+    if version is None or (item.pub_status is PubStatus.CANCELED and event.kind is not EventKind.KILL):
+        return RenderedEvent(event, uri, None)
+    key = (event.item_id, event.version)
+    ninjs = cache.get(key) if cache is not None else None
+    if ninjs is None:
+        ninjs = version_to_ninjs(version, item, member_of(item.member_code), base_url)
+        if cache is not None:
+            cache.put(key, ninjs)
+    return RenderedEvent(event, uri, ninjs)
 
 
 def event_json(rendered: RenderedEvent) -> dict[str, Any]:

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
 
-from tabadol.deliver.events import DocumentCache, RenderedEvent, render_events
+from tabadol.deliver.events import DocumentCache, RenderedEvent, render_contents
 from tabadol.deliver.signing import new_secret
 from tabadol.deliver.webhook_http import Outcome, WebhookHttp, check_webhook_url, signed_request
 from tabadol.errors import ErrorCode, TabadolError
@@ -260,11 +260,13 @@ class WebhookWorker:
         members: dict[str, MemberInfo | None] = {}
         try:
             while time.monotonic() < deadline and not self._stopping.is_set():
-                events = storage.subscription_events(webhook.subscription_id, progress.position, EVENT_BATCH)
-                if not events:
+                contents = storage.subscription_event_contents(
+                    webhook.subscription_id, progress.position, EVENT_BATCH
+                )
+                if not contents:
                     return None
                 members_of = partial(_member, storage, members)
-                for rendered in render_events(storage, events, members_of, self.base_url, self._documents):
+                for rendered in render_contents(contents, members_of, self.base_url, self._documents):
                     if self._stopping.is_set():
                         return None  # the position is where the last acknowledgement put it
                     if rendered.withdrawn:

@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
 from tabadol.errors import TabadolError
-from tabadol.storage.delivery import Decider, WebhookSecrets
+from tabadol.storage.delivery import Decider, EventContent, WebhookSecrets
 from tabadol.storage.jobs import Job, JobSpec
 from tabadol.storage.signals import Signals
 from tabadol.types import (
@@ -131,12 +131,6 @@ class Storage(Protocol):
         """The item at its newest version, embargoed or not: callers decide what may be shown."""
 
     def get_item_by_guid(self, guid: str) -> Item | None: ...
-
-    def get_items(self, item_ids: Sequence[str]) -> dict[str, Item]:
-        """Several items at their head versions (embargo NOT applied); absent ids are left out."""
-
-    def get_versions(self, keys: Sequence[tuple[str, int]]) -> dict[tuple[str, int], ItemVersion]:
-        """Several stored versions by (item id, version); absent ones are left out."""
 
     def list_items(self, query: ItemQuery, limit: int, cursor: str | None = None) -> Page:
         """Newest first by (version_created, id). The cursor is opaque and stable under inserts:
@@ -428,6 +422,10 @@ class Storage(Protocol):
 
     def subscription_events(self, subscription_id: str, after: int, limit: int) -> list[SubscriptionEvent]:
         """A subscription's events with ids above `after`, oldest first."""
+
+    def subscription_event_contents(self, subscription_id: str, after: int, limit: int) -> list[EventContent]:
+        """The same events as `subscription_events`, each with its item and the version it names
+        (one query: what the channels render)."""
 
     def last_event_id(self, subscription_id: str | None = None) -> int:
         """The newest event id of a subscription (None: of the hub); 0 when none."""

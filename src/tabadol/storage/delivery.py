@@ -22,6 +22,7 @@ position only after the receiver acknowledged. Functions here run inside the cal
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -45,6 +46,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql.elements import ColumnElement
 
+from tabadol.serialize import parsed_item_from_json
 from tabadol.storage import index
 from tabadol.storage import jobs as job_queue
 from tabadol.storage import schema as t
@@ -57,6 +59,8 @@ from tabadol.types import (
     DeadLetter,
     EventKind,
     Item,
+    ItemVersion,
+    PubStatus,
     Subscription,
     SubscriptionEvent,
     Webhook,
@@ -292,6 +296,81 @@ def events_after(
         .limit(limit)
     )
     return [event_from_row(row) for row in connection.execute(query)]
+
+
+@dataclass(frozen=True, slots=True)
+class EventItem:
+    """The item an event names, as much of it as rendering the event needs."""
+
+    id: str
+    member_code: str
+    guid: str
+    first_created: datetime
+    pub_status: PubStatus
+
+
+@dataclass(frozen=True, slots=True)
+class EventContent:
+    """An event with its item and the stored version it names (read together, in one query)."""
+
+    event: SubscriptionEvent
+    item: EventItem
+    version: ItemVersion | None  # None only if the version is missing (never, short of damage)
+
+
+def events_with_content(
+    connection: Connection, subscription_id: str, after: int, limit: int
+) -> list[EventContent]:
+    """The subscription's events after `after`, each with its item and its version, in ONE query:
+    every channel reads pages of events, and a page must cost a round trip, not three per event."""
+    events, items, versions = t.subscription_events.c, t.items.c, t.item_versions.c
+    query = (
+        select(
+            t.subscription_events,
+            items.guid.label("item_guid"),
+            items.member_code.label("item_member"),
+            items.first_created.label("item_first_created"),
+            items.pub_status.label("item_pub_status"),
+            versions.content_sha256,
+            versions.original_sha256,
+            versions.parsed,
+            versions.received_at,
+            versions.received_via,
+            versions.received_by,
+        )
+        .join(t.items, items.id == events.item_id)
+        .outerjoin(
+            t.item_versions, and_(versions.item_id == events.item_id, versions.version == events.version)
+        )
+        .where(events.subscription_id == subscription_id, events.id > after)
+        .order_by(events.id)
+        .limit(limit)
+    )
+    return [_content_from_row(row) for row in connection.execute(query)]
+
+
+def _content_from_row(row: Row[Any]) -> EventContent:
+    event = event_from_row(row)
+    item = EventItem(
+        id=row.item_id,
+        member_code=row.item_member,
+        guid=row.item_guid,
+        first_created=row.item_first_created,
+        pub_status=PubStatus(row.item_pub_status),
+    )
+    version = None
+    if row.parsed is not None:
+        version = ItemVersion(
+            item_id=row.item_id,
+            version=int(row.version),
+            content_sha256=row.content_sha256,
+            original_sha256=row.original_sha256,
+            parsed=parsed_item_from_json(json.loads(row.parsed)),
+            received_at=row.received_at,
+            received_via=row.received_via,
+            received_by=row.received_by,
+        )
+    return EventContent(event, item, version)
 
 
 def last_event_id(connection: Connection, subscription_id: str | None = None) -> int:

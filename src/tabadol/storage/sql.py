@@ -290,35 +290,6 @@ class SqlStorage(DeliveryMethods, abc.ABC):
     def get_item_by_guid(self, guid: str) -> Item | None:
         return self._one_item(t.items.c.guid == guid)
 
-    def get_items(self, item_ids: Sequence[str]) -> dict[str, Item]:
-        """Several items at their head versions in one query per 500 ids (absent ids are left out)."""
-        found: dict[str, Item] = {}
-        unique = list(dict.fromkeys(item_ids))
-        with self._read() as connection:
-            for start in range(0, len(unique), STREAM_BATCH):
-                chunk = unique[start : start + STREAM_BATCH]
-                for row in connection.execute(item_select().where(t.items.c.id.in_(chunk))):
-                    found[row.id] = item_from_row(row)
-        return found
-
-    def get_versions(self, keys: Sequence[tuple[str, int]]) -> dict[tuple[str, int], ItemVersion]:
-        """Several stored versions, by (item id, version), read per item in one query per 500 items."""
-        wanted = set(keys)
-        by_item = list(dict.fromkeys(item_id for item_id, _ in keys))
-        found: dict[tuple[str, int], ItemVersion] = {}
-        versions = t.item_versions.c
-        with self._read() as connection:
-            for start in range(0, len(by_item), STREAM_BATCH):
-                chunk = by_item[start : start + STREAM_BATCH]
-                wanted_numbers = sorted({number for item_id, number in wanted if item_id in set(chunk)})
-                statement = select(t.item_versions).where(
-                    versions.item_id.in_(chunk), versions.version.in_(wanted_numbers)
-                )
-                for row in connection.execute(statement):
-                    if (row.item_id, row.version) in wanted:
-                        found[(row.item_id, row.version)] = version_from_row(row)
-        return found
-
     def _one_item(self, condition: ColumnElement[bool]) -> Item | None:
         with self._read() as connection:
             row = connection.execute(item_select().where(condition)).first()

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Connection, Row
 
 from tabadol.storage import delivery
-from tabadol.storage.delivery import Decider, WebhookSecrets
+from tabadol.storage.delivery import Decider, EventContent, WebhookSecrets
 from tabadol.storage.signals import CHANGES, EVENTS, Signals, notify_in_transaction
 from tabadol.types import DeadLetter, SubscriptionEvent, Webhook, utc_now
 
@@ -64,6 +64,10 @@ class DeliveryMethods(abc.ABC):
     def subscription_events(self, subscription_id: str, after: int, limit: int) -> list[SubscriptionEvent]:
         with self._read() as connection:
             return delivery.events_after(connection, subscription_id, after, limit)
+
+    def subscription_event_contents(self, subscription_id: str, after: int, limit: int) -> list[EventContent]:
+        with self._read() as connection:
+            return delivery.events_with_content(connection, subscription_id, after, limit)
 
     def last_event_id(self, subscription_id: str | None = None) -> int:
         with self._read() as connection:

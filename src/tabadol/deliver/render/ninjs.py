@@ -19,7 +19,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import quote
 
 from tabadol.serialize import format_datetime
@@ -77,8 +77,21 @@ def item_to_ninjs(item: Item, member: MemberInfo | None, base_url: str = "") -> 
     return _render(view, member, base_url)
 
 
+class ItemIdentity(Protocol):
+    """What a version's document needs of its item besides the version (an Item has it all)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def member_code(self) -> str: ...
+    @property
+    def guid(self) -> str: ...
+    @property
+    def first_created(self) -> datetime: ...
+
+
 def version_to_ninjs(
-    version: ItemVersion, item: Item, member: MemberInfo | None, base_url: str = ""
+    version: ItemVersion, item: ItemIdentity, member: MemberInfo | None, base_url: str = ""
 ) -> dict[str, Any]:
     """One stored version of `item` as a ninjs 3.1 document (its own content, the item's identity)."""
     parsed = version.parsed

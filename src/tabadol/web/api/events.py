@@ -27,7 +27,7 @@ from fastapi import APIRouter, FastAPI, Header, Query, Request
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from tabadol.deliver.events import RenderedEvent, event_json, render_events
+from tabadol.deliver.events import RenderedEvent, event_json, render_contents
 from tabadol.deliver.live import Broadcaster
 from tabadol.errors import ErrorCode, TabadolError
 from tabadol.hub import Hub
@@ -104,8 +104,8 @@ def parse_last_event_id(value: str) -> int:
 
 # -- reading --------------------------------------------------------------------------------------
 def read_events(hub: Hub, subscription_id: str, after: int, limit: int, root: str) -> list[RenderedEvent]:
-    events = hub.storage.subscription_events(subscription_id, after, limit)
-    return render_events(hub.storage, events, MemberLookup(hub).get, root)
+    contents = hub.storage.subscription_event_contents(subscription_id, after, limit)
+    return render_contents(contents, MemberLookup(hub).get, root)
 
 
 async def read_or_wait(
