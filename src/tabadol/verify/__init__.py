@@ -1,0 +1,1 @@
+"""Verification desk: signed provenance, tamper check, corroboration and fact-check matching."""
