@@ -3,12 +3,8 @@ rotate, replay, dead letters, remove, and one delivery pass to a real receiver."
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
-import sys
-from pathlib import Path
-from types import ModuleType
 
 from cli_support import RunCli
 
@@ -16,21 +12,9 @@ from tabadol.deliver.subscription_ops import add_subscription
 from tabadol.deliver.subscriptions import build_filter
 from tabadol.hub import OPERATOR, Hub
 from tabadol.types import MemberInfo
+from webhook_receiver import WebhookReceiver
 
 PRIVATE = {"TABADOL_ALLOW_PRIVATE_FEED_URLS": "1"}
-
-
-def receiver_module() -> ModuleType:
-    """The real test receiver that lives with the delivery tests (tests/deliver/webhook_receiver.py)."""
-    if "webhook_receiver" in sys.modules:
-        return sys.modules["webhook_receiver"]
-    path = Path(__file__).parents[1] / "deliver" / "webhook_receiver.py"
-    spec = importlib.util.spec_from_file_location("webhook_receiver", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["webhook_receiver"] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 def subscription_for(hub: Hub, member: MemberInfo) -> str:
@@ -39,7 +23,7 @@ def subscription_for(hub: Hub, member: MemberInfo) -> str:
 
 
 def test_webhook_commands_and_one_delivery_pass(run_cli: RunCli, hub: Hub, member: MemberInfo) -> None:
-    receiver = receiver_module().WebhookReceiver()
+    receiver = WebhookReceiver()
     try:
         sid = subscription_for(hub, member)
         created = run_cli("webhook", "set", sid, receiver.url("/tass"), env_extra=PRIVATE)
