@@ -240,8 +240,25 @@ def agency_key(
     code: Annotated[str, typer.Argument(help="The member the key acts for.")],
     role: Annotated[Role, typer.Option(help="What the key may do.")] = Role.EDITOR,
     label: Annotated[str, typer.Option(help="A note saying who holds the key.")] = "",
+    signing: Annotated[
+        bool, typer.Option("--signing", help="An Ed25519 signing key pair instead of an API key.")
+    ] = False,
+    out: Annotated[
+        Path | None,
+        typer.Option(help="--signing: where to write the private key (default CODE-signing-key.pem)."),
+    ] = None,
+    public: Annotated[
+        str | None,
+        typer.Option(
+            help="--signing: publish this public key (base64url) made elsewhere; no file is written."
+        ),
+    ] = None,
 ) -> None:
-    """Issue an API key. The token is printed once and cannot be shown again."""
+    """Issue an API key (the token is printed once and cannot be shown again), or with --signing an
+    Ed25519 key pair whose public key the hub publishes for verifying the member's signed items."""
+    if signing:
+        _signing_key(ctx, code, label, out, public)
+        return
     with open_hub(ctx) as hub:
         key, token = hub.issue_key(code, role, label)
     sys.stdout.write(token + "\n")
@@ -250,6 +267,60 @@ def agency_key(
         "only its hash is kept, so it cannot be shown again.",
         markup=False,
     )
+
+
+def _signing_key(ctx: typer.Context, code: str, label: str, out: Path | None, public: str | None) -> None:
+    from tabadol.verify.keys import create_member_key_pair, register_public_key
+
+    with open_hub(ctx) as hub:
+        if public is not None:
+            key = register_public_key(hub, code, public, label, OPERATOR)
+        else:
+            path = out or Path(f"{code}-signing-key.pem")
+            key = create_member_key_pair(hub, code, path, label, OPERATOR)
+            err.print(
+                f"Private key written to {path} (mode 0600): keep it in the newsroom; the hub has no copy."
+            )
+    sys.stdout.write(key.key_id + "\n")
+    err.print(f"Published public key {key.public_key} for {code}.", markup=False)
+
+
+@agency_app.command("signing-keys")
+def agency_signing_keys(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON instead of a table.")] = False,
+) -> None:
+    """List the published signing keys (the hub's and every member's, revoked ones too)."""
+    from tabadol.verify.keys import key_json
+
+    with open_hub(ctx) as hub:
+        keys = hub.storage.list_signing_keys()
+    if as_json:
+        emit_json([key_json(key) for key in keys])
+        return
+    rows = [
+        [
+            key.key_id,
+            key.member_code or "(hub)",
+            key.public_key,
+            format_datetime(key.created_at),
+            format_datetime(key.revoked_at) if key.revoked_at else "",
+        ]
+        for key in keys
+    ]
+    print_table(["key id", "member", "public key", "created", "revoked"], rows)
+
+
+@agency_app.command("revoke-signing-key")
+def agency_revoke_signing_key(
+    ctx: typer.Context, key_id: Annotated[str, typer.Argument(help="The signing key id to revoke.")]
+) -> None:
+    """Revoke a signing key: no new signature is accepted with it; earlier ones stay verifiable."""
+    from tabadol.verify.keys import revoke_signing_key
+
+    with open_hub(ctx) as hub:
+        revoke_signing_key(hub, key_id, OPERATOR)
+    out.print(f"Revoked signing key {key_id}.")
 
 
 @agency_app.command("keys")

@@ -79,6 +79,9 @@ class ErrorCode(enum.Enum):
     TRANSLATION_UNAVAILABLE = (606, 503, "No translation backend is configured{hint}.")
     TRANSLATION_FAILED = (607, 502, "Translation failed: {reason}")
     INVALID_ANALYZE_INPUT = (608, 422, "Input line {line} is not valid: {reason}")
+    # 7xx: verification (provenance, tamper checks, fact checks)
+    SIGNING_KEY_NOT_FOUND = (701, 404, "No live signing key '{key_id}'.")
+    SIGNING_KEY_EXISTS = (702, 409, "The signing key {key_id} already exists.")
     INTERNAL = (599, 500, "An internal error occurred; the request was not applied.")
 
     @property

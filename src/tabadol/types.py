@@ -440,3 +440,16 @@ class DeadLetter:
     last_error: str | None
     dead_at: datetime
     replayed_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class SigningKey:
+    """A public Ed25519 key the hub publishes: a member's (its signed items verify with it) or the
+    hub's own (`member_code` None: the hub signs what unsigned members deliver)."""
+
+    key_id: str  # "ed25519:" + 16 hex digits of the SHA-256 of the raw key
+    member_code: str | None
+    public_key: str  # the raw 32 bytes, base64url without padding
+    label: str
+    created_at: datetime
+    revoked_at: datetime | None = None

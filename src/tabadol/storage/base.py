@@ -40,6 +40,7 @@ from tabadol.types import (
     Original,
     Page,
     ParsedItem,
+    SigningKey,
     Story,
     Subscription,
     SubscriptionEvent,
@@ -369,6 +370,18 @@ class Storage(Protocol):
 
     def revoke_feed_token(self, token_id: str, subscription_id: str, now: datetime) -> bool:
         """Revoke a live token of the subscription; False if there is none. Takes effect at once."""
+
+    def add_signing_key(self, key: SigningKey) -> bool:
+        """Register a public key; False if a key with that id is already registered."""
+
+    def get_signing_key(self, key_id: str) -> SigningKey | None: ...
+
+    def list_signing_keys(self) -> list[SigningKey]:
+        """Every key ever registered (revoked ones too: old signatures must stay verifiable), the
+        hub's first, then by member."""
+
+    def revoke_signing_key(self, key_id: str, now: datetime) -> bool:
+        """Mark a live key revoked (items signed before stay verifiable); False if none."""
 
     def record_take(self, take: Take) -> None:
         """Record a take (a row of the usage ledger)."""

@@ -436,3 +436,16 @@ webhook_dead_letters = Table(
     Index("ix_webhook_dead_letters_subscription", "subscription_id", "id"),
     sqlite_autoincrement=True,
 )
+
+# Public Ed25519 keys the hub publishes: a member's (member_code) or the hub's own (member_code NULL).
+signing_keys = Table(
+    "signing_keys",
+    metadata,
+    Column("key_id", String(64), primary_key=True),
+    Column("member_code", String(32), ForeignKey("members.code")),
+    Column("public_key", Text, nullable=False),  # raw 32 bytes, base64url without padding
+    Column("label", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("revoked_at", UTCDateTime),
+    Index("ix_signing_keys_member", "member_code"),
+)

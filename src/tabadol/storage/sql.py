@@ -29,6 +29,7 @@ from tabadol.ingest.accept import item_id_for_guid
 from tabadol.storage import index
 from tabadol.storage import jobs as job_queue
 from tabadol.storage import schema as t
+from tabadol.storage import signing_keys as signing_key_rows
 from tabadol.storage import subscriptions as subscription_rows
 from tabadol.storage.base import IngestRequest
 from tabadol.storage.cursor import decode_cursor, encode_cursor
@@ -74,6 +75,7 @@ from tabadol.types import (
     MemberInfo,
     Original,
     Page,
+    SigningKey,
     Story,
     Subscription,
     SubscriptionFilter,
@@ -738,6 +740,23 @@ class SqlStorage(DeliveryMethods, abc.ABC):
     def revoke_feed_token(self, token_id: str, subscription_id: str, now: datetime) -> bool:
         with self._write() as connection:
             return subscription_rows.revoke_feed_token(connection, token_id, subscription_id, now)
+
+    # -- signing keys (storage/signing_keys.py) -------------------------------------------------
+    def add_signing_key(self, key: SigningKey) -> bool:
+        with self._write() as connection:
+            return signing_key_rows.insert_signing_key(connection, key)
+
+    def get_signing_key(self, key_id: str) -> SigningKey | None:
+        with self._read() as connection:
+            return signing_key_rows.load_signing_key(connection, key_id)
+
+    def list_signing_keys(self) -> list[SigningKey]:
+        with self._read() as connection:
+            return signing_key_rows.load_signing_keys(connection)
+
+    def revoke_signing_key(self, key_id: str, now: datetime) -> bool:
+        with self._write() as connection:
+            return signing_key_rows.revoke_signing_key(connection, key_id, now)
 
     def record_take(self, take: Take) -> None:
         with self._write() as connection:

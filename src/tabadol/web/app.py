@@ -17,6 +17,7 @@ from tabadol.web.api import (
     feeds,
     health,
     items,
+    keys,
     members,
     push,
     reports,
@@ -75,9 +76,11 @@ def create_app(
         members,
         feeds,
         audit,
+        keys,
     ):
         api.include_router(module.router)
     app.include_router(api)
+    app.include_router(keys.well_known)
 
     @app.get(DOCS_URL, include_in_schema=False)
     def api_docs() -> HTMLResponse:

@@ -10,6 +10,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from tabadol.hub import Hub, create_hub
+from tabadol.verify.keys import hub_private_key
 from tabadol.web.api.events import close_live_streams
 from tabadol.web.app import create_app
 
@@ -30,6 +31,8 @@ def serve(hub: Hub, host: str, port: int) -> None:
         log_level="info",
         timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
     )
+    # The hub's own signing key is made (and published) before the first request, not on demand.
+    hub_private_key(hub)
     stop_background = _start_background_ingest(hub)
     stop_enrichment = _start_enrichment(hub)
     stop_delivery = _start_delivery(hub)

@@ -24,6 +24,7 @@ from tabadol.storage.migrations import (
     v008_feed_tokens,
     v009_takes,
     v010_delivery,
+    v011_signing_keys,
 )
 
 
@@ -45,6 +46,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(8, "syndication feed tokens", v008_feed_tokens.apply),
     Migration(9, "takes (the usage ledger)", v009_takes.apply),
     Migration(10, "delivery: subscription events, webhooks, dead letters", v010_delivery.apply),
+    Migration(11, "published signing keys", v011_signing_keys.apply),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version
