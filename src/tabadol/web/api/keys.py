@@ -45,6 +45,6 @@ def add_signing_key(code: str, body: NewSigningKey, hub: HubDep, principal: Writ
     return key_json(register_public_key(hub, code, body.public_key, body.label, principal))
 
 
-@router.delete("/signing-keys/{key_id}", status_code=204, summary="Revoke a signing key (its past signatures stay)")
+@router.delete("/signing-keys/{key_id}", status_code=204, summary="Revoke a signing key")
 def delete_signing_key(key_id: str, hub: HubDep, principal: WriterKey) -> None:
     revoke_signing_key(hub, key_id, principal)
