@@ -360,6 +360,41 @@ def agency_revoke(
     out.print(f"Revoked key {key_id}.")
 
 
+# -- verification -------------------------------------------------------------------------------
+@app.command("verify")
+def verify_command(
+    ctx: typer.Context,
+    text: Annotated[
+        str | None, typer.Option("--text", help="The text to check (or --file, or stdin).")
+    ] = None,
+    file: Annotated[Path | None, typer.Option("--file", help="Read the text from this UTF-8 file.")] = None,
+    language: Annotated[
+        str | None, typer.Option(help="BCP-47 tag of the text (identified if absent).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON: verdict, item, score, diff.")] = False,
+) -> None:
+    """Tamper check: is the text an authentic item's (verbatim), altered, a translation, or unknown?"""
+    from tabadol.verify.tamper import answer_json, check_text
+
+    if text is None:
+        text = file.read_text(encoding="utf-8") if file is not None else sys.stdin.read()
+    with open_hub(ctx) as hub:
+        answer = answer_json(check_text(hub, text, language))
+    if as_json:
+        emit_json(answer)
+        return
+    item = answer["item"]
+    out.print(f"{answer['verdict']} (score {answer['score']})", markup=False)
+    if item is not None:
+        out.print(f"item {item['id']} {item['uri']} — {item['member']}, {item['language']}", markup=False)
+    for change in (answer["diff"] or {}).get("changes", []):
+        flags = ", ".join(change["flags"])
+        before, after = " ".join(change["item_words"]), " ".join(change["text_words"])
+        out.print(
+            f"  {change['kind']}: {before!r} -> {after!r}" + (f" [{flags}]" if flags else ""), markup=False
+        )
+
+
 # -- ingest -------------------------------------------------------------------------------------
 @app.command()
 def ingest(

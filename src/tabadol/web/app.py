@@ -27,6 +27,7 @@ from tabadol.web.api import (
     syndication,
     takes,
     translations,
+    verify,
     webhooks,
 )
 from tabadol.web.api.common import API_PREFIX
@@ -77,6 +78,7 @@ def create_app(
         feeds,
         audit,
         keys,
+        verify,
     ):
         api.include_router(module.router)
     app.include_router(api)

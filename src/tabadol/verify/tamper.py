@@ -1,0 +1,215 @@
+"""The tamper check: is this text what a member sent, an altered version of it, a translation of it, or
+none of these? Evidence, never a judgement of anyone's viewpoint.
+
+    text ──► language (the enrichment's identifier) ──► candidates:
+                 words: items containing one of three runs of the text's consecutive words (the
+                        most distinctive, not overlapping: one changed word cannot hide the source)
+                 meaning: the nearest item vectors (multilingual embedding), in any language
+             ──► same language: word-level comparison (verify/compare.py) with each candidate
+                 other languages: embedding similarity
+             ──► the answer
+
+Answers:
+- `verbatim`: the text is an authentic item's text, or a contiguous excerpt of it (a quote), up to
+  spacing, digit scripts, Persian/Arabic letter variants and case;
+- `altered`: most of its words come from one authentic item, but words were added, removed or changed
+  (the diff calls out numbers, names, negations, look-alike letters and hidden characters);
+- `translation`: it says what an item in another language says (the match score is the cosine of the
+  two texts' embeddings);
+- `unknown`: no authentic item is close enough.
+
+Thresholds are module constants, chosen on a tamper set built from FLORES (bench/verify_quality.py
+measures precision and recall per answer): `SOURCE_CONTAINMENT` — the share of the text's words that
+must be found in one item for it to be that item's (altered) text; `TRANSLATION_SIMILARITY` — the
+embedding cosine above which a text in another language is taken as a translation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from tabadol.deliver.render.ninjs import item_href, ninjs_uri
+from tabadol.enrich.embed import Embedder, default_embedder, embedding_text
+from tabadol.enrich.langid import RuleAndCld2Identifier
+from tabadol.enrich.normalize import normalize_for_search
+from tabadol.errors import ErrorCode, TabadolError
+from tabadol.hub import Hub
+from tabadol.types import Item, ItemQuery, PubStatus, utc_now
+from tabadol.verify.compare import Comparison, compare
+
+# A text is one item's (possibly altered) text when this share of its words is found in the item.
+SOURCE_CONTAINMENT = 0.6
+# Cosine of the embeddings above which a text in another language counts as a translation.
+TRANSLATION_SIMILARITY = 0.86
+MAX_TEXT_CHARS = 20_000
+NEAREST = 12
+RUNS = 3
+WORDS_PER_RUN = 4
+HITS_PER_RUN = 8
+
+
+@dataclass(frozen=True, slots=True)
+class TamperAnswer:
+    verdict: str  # verbatim | altered | translation | unknown
+    item: Item | None
+    score: float  # same language: the aligned share of the quoted part; translation: the cosine
+    language: str | None  # the text's language as identified
+    comparison: Comparison | None  # verbatim/altered: the word-level evidence
+    considered: int  # candidate items examined
+
+
+def check_text(
+    hub: Hub,
+    text: str,
+    language: str | None = None,
+    embedder: Embedder | None = None,
+    now: datetime | None = None,
+) -> TamperAnswer:
+    """The tamper check of `text` against the hub's readable items (see the module docstring)."""
+    text = text.strip()
+    if not text:
+        raise TabadolError(ErrorCode.INVALID_QUERY, param="text", reason="it is empty")
+    if len(text) > MAX_TEXT_CHARS:
+        raise TabadolError(ErrorCode.INVALID_QUERY, param="text", reason=f"over {MAX_TEXT_CHARS} characters")
+    now = now or utc_now()
+    language = _primary(language) or _primary(RuleAndCld2Identifier().identify(text).tag)
+    # Embedded as items are (the start of the text, prepared the same way), so cosines compare.
+    vector = (embedder or default_embedder()).embed_passages([embedding_text("", text)])[0]
+    nearest = _nearest(hub, vector, now)
+    candidates = {item.id: item for item in _by_words(hub, text, now)}
+    candidates.update({item.id: item for item, _ in nearest})
+    same = [item for item in candidates.values() if _primary(item.language) == language or language is None]
+    best = _best_source(same, text, language)
+    if best is not None:
+        item, comparison = best
+        return TamperAnswer(
+            comparison.verdict,
+            item,
+            comparison.similarity.quoted_ratio,
+            language,
+            comparison,
+            len(candidates),
+        )
+    others = [(item, score) for item, score in nearest if _primary(item.language) != language]
+    if others and others[0][1] >= TRANSLATION_SIMILARITY:
+        item, score = others[0]
+        return TamperAnswer("translation", item, float(score), language, None, len(candidates))
+    return TamperAnswer("unknown", None, 0.0, language, None, len(candidates))
+
+
+def _primary(tag: str | None) -> str | None:
+    if not tag or tag == "und":
+        return None
+    return tag.split("-", 1)[0].lower()
+
+
+def _best_source(items: Sequence[Item], text: str, language: str | None) -> tuple[Item, Comparison] | None:
+    best: tuple[tuple[float, float], Item, Comparison] | None = None
+    for item in items:
+        comparison = compare(f"{item.headline}\n\n{item.body_text}", text, language)
+        similarity = comparison.similarity
+        if similarity.candidate_in_original < SOURCE_CONTAINMENT:
+            continue
+        key = (similarity.candidate_in_original, similarity.quoted_ratio)
+        if best is None or key > best[0]:
+            best = (key, item, comparison)
+    return None if best is None else (best[1], best[2])
+
+
+def _nearest(hub: Hub, vector: Any, now: datetime) -> list[tuple[Item, float]]:
+    found: list[tuple[Item, float]] = []
+    for entry, score in hub.storage.nearest(vector, NEAREST):
+        item = _readable(hub, entry.item_id, now)
+        if item is not None:
+            found.append((item, float(score)))
+    return sorted(found, key=lambda pair: -pair[1])
+
+
+def _by_words(hub: Hub, text: str, now: datetime) -> list[Item]:
+    """Items containing one of a few runs of the text's consecutive words (the store's text search
+    matches a phrase in the search form): the most distinctive runs (longest words), not overlapping,
+    so one changed or added word spoils at most one of them."""
+    found: dict[str, Item] = {}
+    for phrase in _distinctive_runs(normalize_for_search(text).split()):
+        query = ItemQuery(text=phrase, now=now, pub_statuses=(PubStatus.USABLE,))
+        for item in hub.list_items(query, HITS_PER_RUN).items:
+            found.setdefault(item.id, item)
+    return list(found.values())
+
+
+def _distinctive_runs(words: Sequence[str]) -> list[str]:
+    # Short texts get shorter runs, so that RUNS of them fit without overlapping.
+    size = min(WORDS_PER_RUN, max(2, len(words) // RUNS))
+    if len(words) <= size:
+        return [" ".join(words)] if words else []
+    ranked = sorted(
+        range(len(words) - size + 1),
+        key=lambda start: -sum(len(word) for word in words[start : start + size]),
+    )
+    chosen: list[int] = []
+    for start in ranked:
+        if all(abs(start - other) >= size for other in chosen):
+            chosen.append(start)
+            if len(chosen) == RUNS:
+                break
+    return [" ".join(words[start : start + size]) for start in sorted(chosen)]
+
+
+def _readable(hub: Hub, item_id: str, now: datetime) -> Item | None:
+    try:
+        item = hub.readable_item(item_id, now)
+    except TabadolError:
+        return None
+    return None if item.pub_status is PubStatus.CANCELED else item
+
+
+def answer_json(answer: TamperAnswer, base_url: str = "") -> dict[str, Any]:
+    """The answer as `POST /api/v1/verify` and `tabadol verify --json` print it."""
+    item = None
+    if answer.item is not None:
+        found = answer.item
+        item = {
+            "id": found.id,
+            "uri": ninjs_uri(found.guid, found.member_code),
+            "member": found.member_code,
+            "language": found.language,
+            "version": found.version,
+            "headline": found.headline,
+            "href": item_href(base_url, found.id),
+        }
+    return {
+        "verdict": answer.verdict,
+        "item": item,
+        "score": round(answer.score, 4),
+        "language": answer.language,
+        "diff": None if answer.comparison is None else diff_json(answer.comparison),
+        "considered": answer.considered,
+    }
+
+
+def diff_json(comparison: Comparison) -> dict[str, Any]:
+    return {
+        "excerpt": comparison.excerpt,
+        "flags": list(comparison.flags),
+        "confusable_words": list(comparison.confusable_words),
+        "invisible_words": list(comparison.invisible_words),
+        "similarity": {
+            "text_in_item": round(comparison.similarity.candidate_in_original, 4),
+            "item_in_text": round(comparison.similarity.original_in_candidate, 4),
+            "quoted_ratio": round(comparison.similarity.quoted_ratio, 4),
+        },
+        "changes": [
+            {
+                "kind": str(change.kind),
+                "item_words": list(change.original_words),
+                "text_words": list(change.candidate_words),
+                "item_span": list(change.original_span),
+                "text_span": list(change.candidate_span),
+                "flags": list(change.flags),
+            }
+            for change in comparison.changes
+        ],
+    }
