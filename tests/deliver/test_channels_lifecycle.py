@@ -22,7 +22,6 @@ import feedparser
 import httpx
 import pytest
 from test_ninjs import assert_valid_ninjs
-from webhook_receiver import WebhookReceiver
 
 from hub_process import ServerProcess
 from tabadol.config import Settings
@@ -31,6 +30,7 @@ from tabadol.deliver.subscriptions import build_filter
 from tabadol.hub import OPERATOR, Hub
 from tabadol.serialize import format_datetime
 from tabadol.types import Role, utc_now
+from webhook_receiver import WebhookReceiver
 
 WAIT_SECONDS = 30
 EMBARGO_SECONDS = 8

@@ -12,7 +12,6 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from webhook_receiver import WebhookReceiver
 
 from tabadol.config import Settings
 from tabadol.deliver import webhooks as ops
@@ -20,6 +19,7 @@ from tabadol.deliver.dispatcher import Dispatcher
 from tabadol.deliver.subscription_ops import add_subscription
 from tabadol.deliver.subscriptions import build_filter
 from tabadol.hub import OPERATOR, Hub, create_hub
+from webhook_receiver import WebhookReceiver
 
 ITEMS = 30
 STORES = 3

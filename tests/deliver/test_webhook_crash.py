@@ -14,7 +14,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from webhook_receiver import Received, WebhookReceiver
 
 from tabadol.config import Settings
 from tabadol.deliver import webhooks as ops
@@ -23,6 +22,7 @@ from tabadol.deliver.subscription_ops import add_subscription
 from tabadol.deliver.subscriptions import build_filter
 from tabadol.deliver.webhooks import PROGRESS_EVERY
 from tabadol.hub import OPERATOR, Hub
+from webhook_receiver import Received, WebhookReceiver
 
 pytestmark = pytest.mark.slow
 

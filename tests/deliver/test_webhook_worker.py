@@ -11,7 +11,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from webhook_receiver import Received, WebhookReceiver
 
 from tabadol.config import Settings
 from tabadol.deliver import webhooks as ops
@@ -23,6 +22,7 @@ from tabadol.deliver.webhook_http import check_webhook_url
 from tabadol.errors import ErrorCode, TabadolError
 from tabadol.hub import OPERATOR, Hub
 from tabadol.types import utc_now
+from webhook_receiver import Received, WebhookReceiver
 
 # Tiny backoff so retries take milliseconds; the production numbers are tested in their own module.
 FAST = {"backoff_base": 0.01, "backoff_cap": 0.05, "poll_seconds": 0.05}
