@@ -190,3 +190,23 @@ def test_stories_page_with_a_cursor(client: TestClient, reader_token: str, corpu
     assert seen == [story["id"] for story in everything] and len(seen) == 2
     refused = client.get("/api/v1/stories", params={"cursor": "not-a-cursor"}, headers=bearer(reader_token))
     assert_error(refused, 400, "invalid_cursor")
+
+
+def test_stories_and_items_carry_their_corroboration(
+    client: TestClient, reader_token: str, tass_editor_token: str, corpus: dict[str, str]
+) -> None:
+    stories = client.get("/api/v1/stories", headers=bearer(reader_token)).json()["stories"]
+    joint = next(s for s in stories if corpus["fa"] in s["item_ids"])
+    corroboration = joint["corroboration"]
+    assert corroboration["count"] == 2 and corroboration["republications"] == []
+    assert corroboration["first"] == {"member": "irna", "item_id": corpus["fa"]}  # pushed first
+    assert [entry["member"] for entry in corroboration["independent"]] == ["irna", "tass"]
+    # TASS takes IRNA's item: its Russian item came before the take, so it still counts.
+    taken = client.post(f"/api/v1/items/{corpus['fa']}/take", headers=bearer(tass_editor_token))
+    assert taken.status_code in (200, 201), taken.text
+    on_item = client.get(f"/api/v1/items/{corpus['ru']}/corroboration", headers=bearer(reader_token)).json()
+    assert on_item["story_id"] == joint["id"] and on_item["count"] == 2
+    alone = client.get(f"/api/v1/items/{corpus['en2']}/corroboration", headers=bearer(reader_token)).json()
+    assert alone["count"] == 1 and alone["independent"][0]["member"] == "tass"
+    by_story = client.get(f"/api/v1/stories/{joint['id']}/corroboration", headers=bearer(reader_token)).json()
+    assert by_story["count"] == 2

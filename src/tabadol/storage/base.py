@@ -383,6 +383,12 @@ class Storage(Protocol):
     def revoke_signing_key(self, key_id: str, now: datetime) -> bool:
         """Mark a live key revoked (items signed before stay verifiable); False if none."""
 
+    def takes_of_items(self, item_ids: Sequence[str]) -> list[Take]:
+        """Every take of the given items, oldest first."""
+
+    def near_duplicate_sources(self, item_ids: Sequence[str]) -> dict[str, str]:
+        """item id -> the item it is a near-duplicate of (index stage links), for those that are."""
+
     def record_take(self, take: Take) -> None:
         """Record a take (a row of the usage ledger)."""
 

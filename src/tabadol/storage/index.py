@@ -226,6 +226,16 @@ def links_of(connection: Connection, item_id: str) -> tuple[list[ItemLink], list
     return outgoing, incoming
 
 
+def link_targets(connection: Connection, item_ids: Sequence[str], kind: str) -> dict[str, str]:
+    """item id -> the item its `kind` link points to, for the items that have one (one query per 500)."""
+    l_ = t.item_links.c
+    found: dict[str, str] = {}
+    for chunk in _chunks(list(item_ids)):
+        query = select(l_.item_id, l_.target_id).where(l_.item_id.in_(list(chunk)), l_.kind == kind)
+        found.update({row.item_id: row.target_id for row in connection.execute(query)})
+    return found
+
+
 # -- stories ------------------------------------------------------------------------------------------
 
 

@@ -758,6 +758,14 @@ class SqlStorage(DeliveryMethods, abc.ABC):
         with self._write() as connection:
             return signing_key_rows.revoke_signing_key(connection, key_id, now)
 
+    def takes_of_items(self, item_ids: Sequence[str]) -> list[Take]:
+        with self._read() as connection:
+            return subscription_rows.load_takes_of_items(connection, item_ids)
+
+    def near_duplicate_sources(self, item_ids: Sequence[str]) -> dict[str, str]:
+        with self._read() as connection:
+            return index.link_targets(connection, item_ids, "near_duplicate")
+
     def record_take(self, take: Take) -> None:
         with self._write() as connection:
             subscription_rows.insert_take(connection, take)

@@ -194,3 +194,14 @@ def _take_from_row(row: Row[Any]) -> Take:
         bool(row.translated),
         row.taken_at,
     )
+
+
+def load_takes_of_items(connection: Connection, item_ids: Sequence[str]) -> list[Take]:
+    """Every take of the given items, oldest first."""
+    k = t.takes
+    found: list[Take] = []
+    unique = list(dict.fromkeys(item_ids))
+    for start in range(0, len(unique), 500):
+        query = select(k).where(k.c.item_id.in_(unique[start : start + 500])).order_by(k.c.taken_at, k.c.id)
+        found.extend(_take_from_row(row) for row in connection.execute(query))
+    return found

@@ -22,7 +22,8 @@ from tabadol.deliver.render.nitf import NITF_MEDIA_TYPE, item_to_nitf
 from tabadol.errors import ErrorCode, TabadolError
 from tabadol.hub import Hub
 from tabadol.serialize import format_datetime, parse_datetime, to_jsonable
-from tabadol.types import Decision, ItemQuery, ItemVersion, PubStatus, normalise_language_tag
+from tabadol.types import Decision, ItemQuery, ItemVersion, PubStatus, StoryItem, normalise_language_tag
+from tabadol.verify.corroboration import corroborate, corroboration_json
 from tabadol.web.api.common import MemberLookup, base_url, split_values
 from tabadol.web.auth import AnyKey, ClockDep, HubDep
 
@@ -171,6 +172,32 @@ def get_enrichment(item_id: str, hub: HubDep, clock: ClockDep, principal: AnyKey
     view = load_views(hub.storage, [item.id], with_links=True)[item.id]
     document = enrichment_to_json(view)
     return {"item_id": item.id, "version": item.version, **to_jsonable(document)}
+
+
+@router.get("/{item_id}/corroboration", summary="Who else reported the item's story independently")
+def get_corroboration(item_id: str, hub: HubDep, clock: ClockDep, principal: AnyKey) -> dict[str, Any]:
+    """The corroboration of the item's story (verify/corroboration.py); an item in no story yet (not
+    enriched, or alone) is corroborated by its own member only."""
+    now = clock()
+    item = hub.readable_item(item_id, now)
+    story_id = hub.storage.story_ids_of([item.id]).get(item.id)
+    story = hub.storage.get_story(story_id, now) if story_id else None
+    if story is not None and any(entry.id == item.id for entry in story.items):
+        items = story.items
+    else:
+        items = (
+            StoryItem(
+                item.id, item.member_code, item.language, item.headline, item.version_created, item.pub_status
+            ),
+        )
+    ids = [entry.id for entry in items]
+    found = corroborate(
+        story.id if story else None,
+        items,
+        hub.storage.near_duplicate_sources(ids),
+        hub.storage.takes_of_items(ids),
+    )
+    return {"item_id": item.id, "story_id": found.story_id, **corroboration_json(found)}
 
 
 @router.get("/{item_id}/versions", summary="Every version of an item, oldest first")
