@@ -20,9 +20,6 @@ from tabadol.serialize import format_datetime
 from tabadol.storage.delivery import EventContent
 from tabadol.types import EventKind, ItemVersion, MemberInfo, PubStatus, SubscriptionEvent
 
-# The media type of the pull feed's pages.
-FEED_MEDIA_TYPE = "application/json"
-
 
 @dataclass(frozen=True, slots=True)
 class RenderedEvent:

@@ -18,11 +18,8 @@ and audited like the subscription operations.
 from __future__ import annotations
 
 import logging
-import os
-import socket
 import threading
 import time
-import uuid
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -32,6 +29,7 @@ from functools import partial
 from tabadol.deliver.events import DocumentCache, RenderedEvent, render_contents
 from tabadol.deliver.signing import new_secret
 from tabadol.deliver.webhook_http import Outcome, WebhookHttp, check_webhook_url, signed_request
+from tabadol.enrich.worker import worker_name
 from tabadol.errors import ErrorCode, TabadolError
 from tabadol.hub import Hub
 from tabadol.storage.base import Storage
@@ -147,7 +145,7 @@ def dead_letters(hub: Hub, subscription_id: str, limit: int = 100) -> list[DeadL
 
 # -- the sender ---------------------------------------------------------------------------------
 def _worker_name() -> str:
-    return f"webhooks@{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    return f"webhooks@{worker_name()}"
 
 
 @dataclass

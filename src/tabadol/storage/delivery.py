@@ -22,7 +22,6 @@ position only after the receiver acknowledged. Functions here run inside the cal
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -46,12 +45,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql.elements import ColumnElement
 
-from tabadol.serialize import parsed_item_from_json
 from tabadol.storage import index
 from tabadol.storage import jobs as job_queue
 from tabadol.storage import schema as t
 from tabadol.storage.queries import item_select
-from tabadol.storage.records import item_from_row
+from tabadol.storage.records import item_from_row, version_from_row
 from tabadol.storage.schema import UTCDateTime
 from tabadol.storage.subscriptions import load_subscriptions
 from tabadol.types import (
@@ -358,18 +356,9 @@ def _content_from_row(row: Row[Any]) -> EventContent:
         first_created=row.item_first_created,
         pub_status=PubStatus(row.item_pub_status),
     )
-    version = None
-    if row.parsed is not None:
-        version = ItemVersion(
-            item_id=row.item_id,
-            version=int(row.version),
-            content_sha256=row.content_sha256,
-            original_sha256=row.original_sha256,
-            parsed=parsed_item_from_json(json.loads(row.parsed)),
-            received_at=row.received_at,
-            received_via=row.received_via,
-            received_by=row.received_by,
-        )
+    # The joined row names the version's columns as item_versions does (the event's item_id and
+    # version are the version's key), so the one row reader serves; no version row: None.
+    version = version_from_row(row) if row.parsed is not None else None
     return EventContent(event, item, version)
 
 

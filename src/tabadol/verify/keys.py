@@ -22,6 +22,7 @@ from pathlib import Path
 
 from tabadol.errors import ErrorCode, TabadolError
 from tabadol.hub import Hub
+from tabadol.serialize import format_datetime
 from tabadol.types import Principal, SigningKey, utc_now
 from tabadol.verify.provenance import (
     PublicKey,
@@ -104,8 +105,6 @@ def _write_private_key(path: Path, private_pem: bytes) -> None:
 
 def key_json(key: SigningKey) -> dict[str, object]:
     """A published key as the API and the well-known document show it."""
-    from tabadol.serialize import format_datetime
-
     return {
         "key_id": key.key_id,
         "algorithm": "Ed25519",
