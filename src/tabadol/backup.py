@@ -5,11 +5,20 @@ other. The file reads:
 
     {"type": "header", "format": "tabadol-backup", "format_version": 1, "counts": {...}, ...}
     {"type": "member", ...}      every member
+    {"type": "signing_key", ...} every published Ed25519 public key, the hub's and members', revoked
+                                 ones too with their revoked_at (absent from older releases' backups)
     {"type": "api_key", ...}     every key, with the hash of its secret (never a secret)
     {"type": "feed", ...}        every polled feed and its polling state
     {"type": "subscription", ...} every live subscription (absent from backups of older releases)
     {"type": "original", ...}    every verbatim original, base64, with its SHA-256
     {"type": "version", ...}     every version of every item, in seq order
+    {"type": "provenance", ...}  who signed each version, as recorded on receipt, in (item_id, version)
+                                 order (absent from older releases' backups)
+    {"type": "fact_check", ...}  every fact check (ClaimReview) as stored, with its claim's vector
+                                 (base64 of little-endian float32) and the model that made it, in id
+                                 order (absent from older releases' backups)
+    {"type": "fact_check_match", ...} every match of an item with a fact check, with its score and
+                                 parts, in (item_id, review_id) order (absent from older releases')
     {"type": "take", ...}        the usage ledger: every take (absent from older releases' backups)
     {"type": "audit", ...}       the audit log, oldest first
     {"type": "end", "counts": {...}}
@@ -18,6 +27,20 @@ Restoring reads the file twice: first it checks everything (each original agains
 every record's shape, the counts against the header, the end line against truncation) and only
 then writes, so a damaged backup is refused with BACKUP_INVALID and leaves the store untouched.
 Every write is idempotent, so a restore interrupted half-way can simply be run again (`--force`).
+
+Provenance is restored exactly as recorded (signature, key id, finding, time), so every restored
+version's signed-item document verifies offline with the restored keys as it did before. A
+provenance record must name a version in the backup and a key the backup publishes. The hub's
+private signing key (`hub-signing-key.pem` in the data directory) is a secret and is never in a
+backup: copy it separately if the restored hub is to keep signing with the same key; otherwise
+it makes a new one, and the old hub key stays published so old signatures still verify.
+
+Fact checks are restored exactly as stored (record, times, vector and model), so a hub running the
+same embedding model matches texts against them at once, without embedding a claim again; a hub
+running another model does not compare its vectors with them until they are imported again. A fact
+check must belong to a member in the backup, its id must be the one its URL gives, and its record
+must read back as a ClaimReview; a match must name a version and a fact check the backup holds.
+Restored items are enriched again, which recomputes their matches with the hub's current reviews.
 """
 
 from __future__ import annotations
@@ -37,12 +60,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
+import numpy as np
+
 import tabadol
 from tabadol.deliver.subscriptions import filter_from_json, filter_json
 from tabadol.errors import ErrorCode, TabadolError
 from tabadol.hub import OPERATOR, Hub
 from tabadol.serialize import format_datetime, parse_datetime, parsed_item_from_json, to_jsonable
 from tabadol.storage.base import Storage
+from tabadol.storage.claims import StoredClaimMatch, StoredClaimReview
 from tabadol.storage.writes import ENRICH_JOB
 from tabadol.types import (
     ApiKey,
@@ -52,17 +78,40 @@ from tabadol.types import (
     MemberInfo,
     Original,
     Role,
+    SigningKey,
     Subscription,
     Take,
     utc_now,
 )
+from tabadol.verify.factchecks import fact_check_of, review_id_for_url
+from tabadol.verify.provenance import (
+    Provenance,
+    RecordedProvenance,
+    SignerKind,
+    VerifyStatus,
+    decode_public_key,
+    public_key_id,
+)
 
 FORMAT_NAME = "tabadol-backup"
 FORMAT_VERSION = 1
-RECORD_TYPES = ("member", "api_key", "feed", "subscription", "original", "version", "take", "audit")
+RECORD_TYPES = (
+    "member",
+    "signing_key",
+    "api_key",
+    "feed",
+    "subscription",
+    "original",
+    "version",
+    "provenance",
+    "fact_check",
+    "fact_check_match",
+    "take",
+    "audit",
+)
 _AUDIT_PAGE = 1000
 _COPY_CHUNK = 1 << 20
-_RESTORE_CHUNK = 500  # versions per transaction when restoring
+_RESTORE_CHUNK = 500  # versions (signing keys, provenance, fact checks, matches) per transaction
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,8 +142,14 @@ def write_backup(hub: Hub, path: Path) -> BackupSummary:
 
 
 def backup_records(storage: Storage) -> Iterator[dict[str, Any]]:
+    members: set[str] = set()
     for member in storage.list_members():
+        members.add(member.code)
         yield {"type": "member", **to_jsonable(member)}
+    published: set[str] = set()
+    for signing_key in storage.list_signing_keys():  # revoked ones too: old signatures need them
+        published.add(signing_key.key_id)
+        yield {"type": "signing_key", **to_jsonable(signing_key)}
     for key in storage.list_api_keys():
         found = storage.get_api_key(key.key_id)
         if found is not None:
@@ -103,18 +158,30 @@ def backup_records(storage: Storage) -> Iterator[dict[str, Any]]:
         yield {"type": "feed", **to_jsonable(feed)}
     for subscription in storage.list_subscriptions():
         yield _subscription_record(subscription)
-    yield from _original_and_version_records(storage)
+    backed_up: set[tuple[str, int]] = set()
+    yield from _original_and_version_records(storage, backed_up)
+    for recorded in storage.iter_provenance():
+        # A version pushed while the backup ran (or signed with a key published meanwhile) is not
+        # in it, and neither is its provenance: a record naming a version or key absent from the
+        # backup would make the whole file unrestorable.
+        if (recorded.item_id, recorded.version) in backed_up and recorded.provenance.key_id in published:
+            yield _provenance_record(recorded)
+    yield from _fact_check_records(storage, members, backed_up)
     for take in reversed(storage.list_takes(None, limit=10**9)):
         yield {"type": "take", **to_jsonable(take)}
     for entry in _audit_oldest_first(storage):
         yield {"type": "audit", **to_jsonable(entry)}
 
 
-def _original_and_version_records(storage: Storage) -> Iterator[dict[str, Any]]:
-    """Originals first (versions refer to them), each with the time it first arrived."""
+def _original_and_version_records(
+    storage: Storage, backed_up: set[tuple[str, int]]
+) -> Iterator[dict[str, Any]]:
+    """Originals first (versions refer to them), each with the time it first arrived; adds each
+    version written to `backed_up` as (item id, version)."""
     first_seen: dict[str, datetime] = {}
     with tempfile.TemporaryFile(mode="w+", encoding="utf-8") as versions:
         for member_code, guid, version in storage.iter_versions():
+            backed_up.add((version.item_id, version.version))
             seen = first_seen.get(version.original_sha256)
             if seen is None or version.received_at < seen:
                 first_seen[version.original_sha256] = version.received_at
@@ -127,8 +194,73 @@ def _original_and_version_records(storage: Storage) -> Iterator[dict[str, Any]]:
             yield json.loads(line)
 
 
+def _fact_check_records(
+    storage: Storage, members: set[str], backed_up: set[tuple[str, int]]
+) -> Iterator[dict[str, Any]]:
+    """Fact checks, then their matches with items. As for provenance, what arrived while the backup
+    ran is left out when it refers to something the backup does not hold (a review of a member added
+    meanwhile, a match with a version pushed or a review imported meanwhile)."""
+    reviews: set[str] = set()
+    for review in storage.iter_claim_reviews():
+        if review.member_code in members:
+            reviews.add(review.id)
+            yield _fact_check_record(review)
+    for match in storage.iter_claim_matches():
+        if match.review_id in reviews and (match.item_id, match.item_version) in backed_up:
+            yield _fact_check_match_record(match)
+
+
+def _fact_check_record(review: StoredClaimReview) -> dict[str, Any]:
+    vector = None if review.vector is None else np.asarray(review.vector, dtype="<f4").tobytes()
+    return {
+        "type": "fact_check",
+        "id": review.id,
+        "member_code": review.member_code,
+        "url": review.url,
+        "record": dict(review.record),
+        "claim_text": review.claim_text,
+        "language": review.language,
+        "rating": review.rating,
+        "date_published": None if review.date_published is None else format_datetime(review.date_published),
+        "created_at": format_datetime(review.created_at),
+        "updated_at": format_datetime(review.updated_at),
+        "model": review.model,
+        "vector": None if vector is None else base64.b64encode(vector).decode("ascii"),
+    }
+
+
+def _fact_check_match_record(match: StoredClaimMatch) -> dict[str, Any]:
+    return {
+        "type": "fact_check_match",
+        "item_id": match.item_id,
+        "review_id": match.review_id,
+        "item_version": match.item_version,
+        "score": match.score,
+        "parts": dict(match.parts),
+        "matched_at": format_datetime(match.matched_at),
+    }
+
+
 def _version_record(member_code: str, guid: str, version: ItemVersion) -> dict[str, Any]:
     return {"type": "version", "member_code": member_code, "guid": guid, "version": to_jsonable(version)}
+
+
+def _provenance_record(recorded: RecordedProvenance) -> dict[str, Any]:
+    record = recorded.provenance
+    return {
+        "type": "provenance",
+        "item_id": recorded.item_id,
+        "version": recorded.version,
+        "signer_kind": record.signer_kind.value,
+        "signer": record.signer,
+        "key_id": record.key_id,
+        "signature": record.signature,
+        "canonical_version": record.canonical_version,
+        "verified": record.verified.value,
+        "reason": recorded.reason,
+        "signed_by_hub_for": record.signed_by_hub_for,
+        "recorded_at": format_datetime(recorded.recorded_at),
+    }
 
 
 def _original_record(original: Original, received_at: datetime) -> dict[str, Any]:
@@ -198,22 +330,35 @@ def verify_backup(path: Path, storage: Storage) -> dict[str, Any]:
     if header["schema_version"] > storage.schema_version():
         raise _invalid(f"it was made with schema {header['schema_version']}, newer than this store's")
     counts: Counter[str] = Counter()
-    originals: set[str] = set()
-    members: set[str] = set()
+    seen = _Seen()
     for record in records:
         kind = record.get("type")
         if kind == "end":
             _check_end(record, header, counts)
             return header
-        _check_record(kind, record, originals, members)
+        _check_record(kind, record, seen)
         counts[str(kind)] += 1
     raise _invalid("it ends before its end line (truncated)")
 
 
-def _check_record(kind: Any, record: dict[str, Any], originals: set[str], members: set[str]) -> None:
+@dataclass
+class _Seen:
+    """What the records read so far hold, for the records after them to refer to."""
+
+    originals: set[str] = field(default_factory=set)
+    members: set[str] = field(default_factory=set)
+    signing_keys: set[str] = field(default_factory=set)
+    versions: set[tuple[str, int]] = field(default_factory=set)
+    fact_checks: set[str] = field(default_factory=set)
+
+
+def _check_record(kind: Any, record: dict[str, Any], seen: _Seen) -> None:
+    originals, members = seen.originals, seen.members
     try:
         if kind == "member":
             members.add(_member(record).code)
+        elif kind == "signing_key":
+            seen.signing_keys.add(_checked_signing_key(record, members).key_id)
         elif kind == "api_key":
             _api_key(record)
         elif kind == "feed":
@@ -229,6 +374,13 @@ def _check_record(kind: Any, record: dict[str, Any], originals: set[str], member
                 raise _invalid(
                     f"version {version.version} of {version.item_id} refers to data not in the backup"
                 )
+            seen.versions.add((version.item_id, version.version))
+        elif kind == "provenance":
+            _check_provenance(_provenance(record), seen)
+        elif kind == "fact_check":
+            seen.fact_checks.add(_checked_fact_check(record, members).id)
+        elif kind == "fact_check_match":
+            _check_fact_check_match(_fact_check_match(record), seen)
         elif kind == "take":
             _take(record)
         elif kind == "audit":
@@ -237,6 +389,36 @@ def _check_record(kind: Any, record: dict[str, Any], originals: set[str], member
             raise _invalid(f"unknown record type {kind!r}")
     except (KeyError, TypeError, ValueError, AttributeError) as error:
         raise _invalid(f"a {kind} record is malformed ({type(error).__name__}: {error})") from None
+
+
+def _checked_signing_key(record: dict[str, Any], members: set[str]) -> SigningKey:
+    key = _signing_key(record)
+    if key.member_code is not None and key.member_code not in members:
+        raise _invalid(f"signing key {key.key_id} belongs to a member not in the backup")
+    return key
+
+
+def _check_provenance(recorded: RecordedProvenance, seen: _Seen) -> None:
+    where = f"the provenance of version {recorded.version} of {recorded.item_id}"
+    if (recorded.item_id, recorded.version) not in seen.versions:
+        raise _invalid(f"{where} refers to a version not in the backup")
+    if recorded.provenance.key_id not in seen.signing_keys:
+        raise _invalid(f"{where} names key {recorded.provenance.key_id}, which the backup does not publish")
+
+
+def _checked_fact_check(record: dict[str, Any], members: set[str]) -> StoredClaimReview:
+    review = _fact_check(record)
+    if review.member_code not in members:
+        raise _invalid(f"fact check {review.id} belongs to a member not in the backup")
+    return review
+
+
+def _check_fact_check_match(match: StoredClaimMatch, seen: _Seen) -> None:
+    where = f"the match of version {match.item_version} of {match.item_id} with fact check {match.review_id}"
+    if (match.item_id, match.item_version) not in seen.versions:
+        raise _invalid(f"{where} refers to a version not in the backup")
+    if match.review_id not in seen.fact_checks:
+        raise _invalid(f"{where} names a fact check not in the backup")
 
 
 def _checked_header(record: dict[str, Any] | None) -> dict[str, Any]:
@@ -252,7 +434,8 @@ def _checked_header(record: dict[str, Any] | None) -> dict[str, Any]:
 
 
 def _check_end(end: dict[str, Any], header: dict[str, Any], counts: Counter[str]) -> None:
-    # A backup of an older release has no count for record types it did not have (subscriptions).
+    # A backup of an older release has no count for record types it did not have (subscriptions,
+    # takes, signing keys, provenance, fact checks and their matches).
     announced = {name: header["counts"].get(name, 0) for name in RECORD_TYPES}
     found = {name: counts[name] for name in RECORD_TYPES}
     if end.get("counts") != header["counts"] or found != announced:
@@ -302,6 +485,102 @@ def _api_key(record: dict[str, Any]) -> tuple[ApiKey, str]:
         last_used_at=_optional_datetime(key.get("last_used_at")),
     )
     return api_key, str(record["secret_hash"])
+
+
+def _signing_key(record: dict[str, Any]) -> SigningKey:
+    """Checked: the key id must be the one its public key gives (a key id is a hash of the key)."""
+    owner = record.get("member_code")
+    key = SigningKey(
+        key_id=str(record["key_id"]),
+        member_code=None if owner is None else str(owner),
+        public_key=str(record["public_key"]),
+        label=str(record["label"]),
+        created_at=parse_datetime(record["created_at"]),
+        revoked_at=_optional_datetime(record.get("revoked_at")),
+    )
+    try:
+        derived = public_key_id(decode_public_key(key.public_key))
+    except TabadolError as error:
+        raise ValueError(error.message) from None
+    if derived != key.key_id:
+        raise _invalid(f"signing key {key.key_id} does not match its public key ({derived})")
+    return key
+
+
+def _provenance(record: dict[str, Any]) -> RecordedProvenance:
+    vouched_for = record.get("signed_by_hub_for")
+    try:
+        provenance = Provenance(
+            signer_kind=SignerKind(record["signer_kind"]),
+            signer=str(record["signer"]),
+            key_id=str(record["key_id"]),
+            signature=str(record["signature"]),
+            canonical_version=int(record["canonical_version"]),
+            verified=VerifyStatus(record["verified"]),
+            signed_by_hub_for=None if vouched_for is None else str(vouched_for),
+        )
+    except TabadolError as error:  # Provenance checks its own consistency
+        raise ValueError(error.message) from None
+    return RecordedProvenance(
+        item_id=str(record["item_id"]),
+        version=int(record["version"]),
+        provenance=provenance,
+        reason=str(record["reason"]),
+        recorded_at=parse_datetime(record["recorded_at"]),
+    )
+
+
+def _fact_check(record: dict[str, Any]) -> StoredClaimReview:
+    """Checked: the id must be the one the URL gives, the record must read back as a ClaimReview of
+    that URL, and a vector must be whole float32s of a named model."""
+    published = record.get("date_published")
+    review = StoredClaimReview(
+        id=str(record["id"]),
+        member_code=str(record["member_code"]),
+        url=str(record["url"]),
+        record=dict(record["record"]),
+        claim_text=str(record["claim_text"]),
+        language=None if record.get("language") is None else str(record["language"]),
+        rating=str(record["rating"]),
+        date_published=None if published is None else parse_datetime(published),
+        created_at=parse_datetime(record["created_at"]),
+        updated_at=parse_datetime(record["updated_at"]),
+        model=None if record.get("model") is None else str(record["model"]),
+        vector=_claim_vector(record),
+    )
+    if review.id != review_id_for_url(review.url):
+        raise _invalid(f"fact check {review.id} does not match its URL")
+    try:
+        read_back = fact_check_of(review).review
+    except TabadolError as error:
+        raise ValueError(error.message) from None
+    if read_back.url != review.url:
+        raise _invalid(f"fact check {review.id} holds the record of another URL")
+    return review
+
+
+def _claim_vector(record: dict[str, Any]) -> np.ndarray | None:
+    encoded = record.get("vector")
+    if encoded is None:
+        return None
+    try:
+        data = base64.b64decode(encoded, validate=True)
+    except binascii.Error as error:
+        raise _invalid(f"the vector of fact check {record.get('id')} is not valid base64 ({error})") from None
+    if not data or len(data) % 4 or record.get("model") is None:
+        raise _invalid(f"the vector of fact check {record.get('id')} is not float32s of a named model")
+    return np.frombuffer(data, dtype="<f4").copy()
+
+
+def _fact_check_match(record: dict[str, Any]) -> StoredClaimMatch:
+    return StoredClaimMatch(
+        item_id=str(record["item_id"]),
+        review_id=str(record["review_id"]),
+        item_version=int(record["item_version"]),
+        score=float(record["score"]),
+        parts={str(name): float(value) for name, value in dict(record["parts"]).items()},
+        matched_at=parse_datetime(record["matched_at"]),
+    )
 
 
 def _feed(record: dict[str, Any]) -> FeedSource:
@@ -441,15 +720,21 @@ def store_is_empty(storage: Storage) -> bool:
 class _RestoreWriter:
     """Applies checked records; anything already present is left as it is and counted as skipped.
 
-    Versions are written in chunks (Storage.restore_many: one durable commit per chunk rather than
-    per version); a chunk is flushed before any other kind of record, so records still reach the
-    store in file order.
+    Versions, signing keys, provenance records, fact checks and their matches are written in chunks
+    (Storage.restore_many, restore_signing_keys, restore_provenance, restore_claim_reviews,
+    restore_claim_matches: one durable commit per chunk rather than per record); a chunk is flushed
+    before any other kind of record, so records still reach the store in file order (provenance
+    after the versions it refers to, matches after their fact checks).
     """
 
     def __init__(self, storage: Storage, summary: RestoreSummary) -> None:
         self._storage = storage
         self._summary = summary
         self._pending_versions: list[tuple[str, str, ItemVersion]] = []
+        self._pending_keys: list[SigningKey] = []
+        self._pending_provenance: list[RecordedProvenance] = []
+        self._pending_fact_checks: list[StoredClaimReview] = []
+        self._pending_matches: list[StoredClaimMatch] = []
         self._known_feeds = {(f.member_code, f.url) for f in storage.list_feeds()}
         self._known_takes = set(storage.list_takes(None, limit=10**9))
         self._known_audit = {
@@ -459,11 +744,28 @@ class _RestoreWriter:
     def apply(self, record: dict[str, Any]) -> None:
         kind = record["type"]
         if kind == "version":
-            self._pending_versions.append(_version(record))
-            if len(self._pending_versions) >= _RESTORE_CHUNK:
-                self.finish()
-            return
-        self.finish()
+            self._hold(self._pending_versions, _version(record))
+        elif kind == "signing_key":
+            self._hold(self._pending_keys, _signing_key(record))
+        elif kind == "provenance":
+            self._hold(self._pending_provenance, _provenance(record))
+        elif kind == "fact_check":
+            self._hold(self._pending_fact_checks, _fact_check(record))
+        elif kind == "fact_check_match":
+            self._hold(self._pending_matches, _fact_check_match(record))
+        else:
+            self.finish()
+            self._apply_one(kind, record)
+
+    def _hold(self, pending: list[Any], value: Any) -> None:
+        """Keep a record of a chunked kind back; flush whatever other kind is still held first."""
+        if not pending:
+            self.finish()
+        pending.append(value)
+        if len(pending) >= _RESTORE_CHUNK:
+            self.finish()
+
+    def _apply_one(self, kind: str, record: dict[str, Any]) -> None:
         if kind == "member":
             self._member(_member(record))
         elif kind == "api_key":
@@ -480,10 +782,26 @@ class _RestoreWriter:
             self._audit(_audit_fields(record))
 
     def finish(self) -> None:
-        """Write the versions still held back."""
+        """Write the records still held back."""
         if self._pending_versions:
             self._storage.restore_many(self._pending_versions)
             self._pending_versions = []
+        if self._pending_keys:
+            written = self._storage.restore_signing_keys(self._pending_keys)
+            self._summary.skipped["signing_key"] += len(self._pending_keys) - written
+            self._pending_keys = []
+        if self._pending_provenance:
+            written = self._storage.restore_provenance(self._pending_provenance)
+            self._summary.skipped["provenance"] += len(self._pending_provenance) - written
+            self._pending_provenance = []
+        if self._pending_fact_checks:
+            written = self._storage.restore_claim_reviews(self._pending_fact_checks)
+            self._summary.skipped["fact_check"] += len(self._pending_fact_checks) - written
+            self._pending_fact_checks = []
+        if self._pending_matches:
+            written = self._storage.restore_claim_matches(self._pending_matches)
+            self._summary.skipped["fact_check_match"] += len(self._pending_matches) - written
+            self._pending_matches = []
 
     def _member(self, member: MemberInfo) -> None:
         if self._storage.get_member(member.code) is not None:

@@ -372,14 +372,32 @@ def verify_command(
         str | None, typer.Option(help="BCP-47 tag of the text (identified if absent).")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="JSON: verdict, item, score, diff.")] = False,
+    signed: Annotated[
+        Path | None,
+        typer.Option(help="Offline: check this signed-item document (…/versions/N/signed) instead."),
+    ] = None,
+    keys: Annotated[
+        Path | None, typer.Option(help="With --signed: the published keys (/.well-known/tabadol-keys.json).")
+    ] = None,
 ) -> None:
-    """Tamper check: is the text an authentic item's (verbatim), altered, a translation, or unknown?"""
-    from tabadol.verify.tamper import answer_json, check_text
+    """Tamper check: is the text an authentic item's (verbatim), altered, a translation, or unknown?
 
+    With --signed and --keys: check a signed item offline, with nothing but the published keys."""
+    from tabadol.verify.tamper import answer_json, check_text, cited_provenance
+
+    if signed is not None or keys is not None:
+        if signed is None or keys is None or text is not None or file is not None:
+            err.print("--signed and --keys go together, without --text or --file.", markup=False)
+            raise typer.Exit(code=2)
+        from tabadol.cli_provenance import check_signed_file
+
+        check_signed_file(signed, keys, as_json)
+        return
     if text is None:
         text = file.read_text(encoding="utf-8") if file is not None else sys.stdin.read()
     with open_hub(ctx) as hub:
-        answer = answer_json(check_text(hub, text, language))
+        found = check_text(hub, text, language)
+        answer = answer_json(found, provenance=cited_provenance(hub, found))
     if as_json:
         emit_json(answer)
         return
@@ -387,6 +405,9 @@ def verify_command(
     out.print(f"{answer['verdict']} (score {answer['score']})", markup=False)
     if item is not None:
         out.print(f"item {item['id']} {item['uri']} — {item['member']}, {item['language']}", markup=False)
+        if item["provenance"] is not None:
+            signature = item["provenance"]
+            out.print(f"signature: {signature['verified']} ({signature['reason']})", markup=False)
     for change in (answer["diff"] or {}).get("changes", []):
         flags = ", ".join(change["flags"])
         before, after = " ".join(change["item_words"]), " ".join(change["text_words"])
@@ -677,10 +698,24 @@ def _register_report_commands() -> None:
     app.command()(cli_reports.report)
 
 
+def _register_factcheck_commands() -> None:
+    from tabadol import cli_factchecks
+
+    app.add_typer(cli_factchecks.factcheck_app, name="factcheck")
+
+
+def _register_provenance_commands() -> None:
+    from tabadol import cli_provenance
+
+    app.command("sign")(cli_provenance.sign_command)
+
+
 _register_enrichment_commands()
 _register_subscription_commands()
 _register_webhook_commands()
 _register_report_commands()
+_register_factcheck_commands()
+_register_provenance_commands()
 
 
 def main() -> None:

@@ -82,6 +82,26 @@ class ErrorCode(enum.Enum):
     # 7xx: verification (provenance, tamper checks, fact checks)
     SIGNING_KEY_NOT_FOUND = (701, 404, "No live signing key '{key_id}'.")
     SIGNING_KEY_EXISTS = (702, 409, "The signing key {key_id} already exists.")
+    INVALID_SIGNATURE_HEADER = (703, 400, "The Tabadol-Signature header is not usable: {reason}")
+    SIGNER_KEY_UNKNOWN = (
+        704,
+        422,
+        "Member '{member}' signed with {key}, but the hub knows no such key for it: publish the "
+        "public key (tabadol agency key, or POST /api/v1/members/{member}/signing-keys) first.",
+    )
+    INVALID_SIGNED_DOCUMENT = (705, 422, "The signed document is not usable: {reason}")
+    PROVENANCE_NOT_FOUND = (
+        706,
+        404,
+        "Version {version} of item '{item_id}' has no recorded provenance (it was stored before the hub "
+        "recorded provenance).",
+    )
+    FACT_CHECK_NOT_FOUND = (710, 404, "No fact check '{review_id}'.")
+    FACT_CHECK_OWNED_BY_OTHER_MEMBER = (
+        711,
+        409,
+        "The fact check at {url} was published by member '{owner}'; only its publisher can update it.",
+    )
     INTERNAL = (599, 500, "An internal error occurred; the request was not applied.")
 
     @property

@@ -27,6 +27,7 @@ from tabadol.storage.base import IngestRequest, Storage
 from tabadol.types import (
     ApiKey,
     Decision,
+    DeclaredSignature,
     IngestOutcome,
     IngestReport,
     Item,
@@ -41,6 +42,8 @@ from tabadol.types import (
     normalise_language_tag,
     utc_now,
 )
+from tabadol.verify.hub_key import load_or_create_hub_key
+from tabadol.verify.stamp import ItemStamper
 
 MEMBER_CODE = re.compile(r"^[a-z][a-z0-9-]{1,31}$")
 COUNTRY_CODE = re.compile(r"^[A-Z]{2}$")
@@ -126,6 +129,8 @@ class Hub:
     storage: Storage
     formats: FormatRegistry = field(default_factory=default_registry)
     _committer: GroupCommitter | None = None
+    _stamper: ItemStamper | None = None
+    _stamper_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     # -- lifecycle ------------------------------------------------------------------------------
     def close(self) -> None:
@@ -139,6 +144,15 @@ class Hub:
         if self._committer is None:
             self._committer = GroupCommitter(self.storage)
         return self._committer
+
+    @property
+    def stamper(self) -> ItemStamper:
+        """Records provenance as items are stored: the hub's key, made and published on first use."""
+        with self._stamper_lock:
+            if self._stamper is None:
+                private_pem, _ = load_or_create_hub_key(self.settings.data_dir, self.storage)
+                self._stamper = ItemStamper(private_pem)
+            return self._stamper
 
     # -- members and keys -----------------------------------------------------------------------
     def add_member(
@@ -230,11 +244,14 @@ class Hub:
         language: str | None = None,
         limit_items: bool = True,
         received_at: datetime | None = None,
+        signatures: Sequence[DeclaredSignature | None] = (),
     ) -> IngestRequest:
         """Check rights, parse and identify: everything before storage, with no side effect.
 
         `language` is the sender's declaration outside the payload (HTTP Content-Language, the CLI's
         --language): it applies to items whose format declares none (plain text), never overriding one.
+        `signatures` are the member's own, one per item in payload order (verified when stored);
+        items without one are signed by the hub on receipt.
         """
         if not actor.can_write_for(member_code):
             raise TabadolError(ErrorCode.FORBIDDEN, action=f"push items for member '{member_code}'")
@@ -258,6 +275,11 @@ class Hub:
             for index, item in enumerate(items)
         )
         self._check_unique_guids(identified)
+        if signatures and len(signatures) != len(identified):
+            raise TabadolError(
+                ErrorCode.INVALID_SIGNATURE_HEADER,
+                reason=f"{len(signatures)} signatures for a payload of {len(identified)} items",
+            )
         media_type = (content_type or "").split(";")[0].strip() or _default_media_type(format_name)
         original = Original(
             sha256=original_sha, content_type=_full_content_type(media_type, content_type), data=data
@@ -271,6 +293,8 @@ class Hub:
             received_by=actor.key_id,
             remote_addr=actor.remote_addr,
             actor_member=actor.member_code,
+            signatures=tuple(signatures),
+            stamper=self.stamper,
         )
 
     def ingest_payload(
@@ -285,6 +309,7 @@ class Hub:
         language: str | None = None,
         limit_items: bool = True,
         group_commit: bool = False,
+        signatures: Sequence[DeclaredSignature | None] = (),
     ) -> IngestReport:
         """Parse, decide and store one payload. Returns only after a durable commit."""
         request = self.prepare_payload(
@@ -296,6 +321,7 @@ class Hub:
             guid=guid,
             language=language,
             limit_items=limit_items,
+            signatures=signatures,
         )
         if group_commit:
             return self.committer.submit(request)

@@ -453,3 +453,41 @@ class SigningKey:
     label: str
     created_at: datetime
     revoked_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DeclaredSignature:
+    """A member's detached signature over one pushed item, as it arrived (checked in the ingest
+    transaction, once the hub knows the version the item becomes)."""
+
+    signature: str  # Ed25519 over the canonical form, base64url without padding
+    key_id: str | None = None  # the key the member says it used; None: any of its live keys
+
+
+@dataclass(frozen=True, slots=True)
+class WebUser:
+    """A person who logs in to the newsroom: a desk editor, reader or administrator of a member."""
+
+    id: str
+    username: str
+    member_code: str
+    role: Role
+    display_name: str
+    created_at: datetime
+    disabled_at: datetime | None = None
+
+    def principal(self, remote_addr: str | None = None) -> Principal:
+        """The rights the person acts with (the audit log names them as web:<username>)."""
+        return Principal(self.member_code, self.role, key_id=f"web:{self.username}", remote_addr=remote_addr)
+
+
+@dataclass(frozen=True, slots=True)
+class WebSession:
+    """A logged-in browser: the hub keeps only the SHA-256 of the cookie's token."""
+
+    token_sha256: str
+    user: WebUser
+    csrf_token: str
+    created_at: datetime
+    expires_at: datetime
+    remote_addr: str | None = None

@@ -43,11 +43,15 @@ def test_round_trip_restores_everything(hub: Hub, second_hub: Hub, tmp_path: Pat
     summary = write_backup(hub, path)
     assert summary.counts == {
         "member": 2,
+        "signing_key": 1,  # the hub's own: every item here arrived unsigned, so the hub signed it
         "api_key": 3,
         "feed": 1,
         "subscription": 0,
         "original": 6,
         "version": 6,
+        "provenance": 6,
+        "fact_check": 0,
+        "fact_check_match": 0,
         "take": 0,
         "audit": len(expected_audit),
     }

@@ -128,7 +128,15 @@ class StorageIndexStage:
                 index_rows.save_link(
                     connection, ItemLink(item.id, NEAR_DUPLICATE_KIND, source[0], source[1], now)
                 )
+        self._match_fact_checks(item, doc)  # after the writer lock is released: it writes on its own
         return story_id, source[0] if source else None
+
+    def _match_fact_checks(self, item: Item, doc: Doc) -> None:
+        """Record which reviewed claims (members' fact checks) the item states, by the vector just
+        stored (verify/factchecks.py; never raises)."""
+        from tabadol.verify.factchecks import match_enriched_item
+
+        match_enriched_item(self.storage, item, doc.lead, doc.language, doc.vector, self.model)
 
     def _ranked_window(
         self, memory: Any, item: StoryFeatures, background: Background

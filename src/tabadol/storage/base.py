@@ -18,9 +18,10 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from tabadol.errors import TabadolError
+from tabadol.storage.claims import StoredClaimMatch, StoredClaimReview
 from tabadol.storage.delivery import Decider, EventContent, WebhookSecrets
 from tabadol.storage.jobs import Job, JobSpec
 from tabadol.storage.signals import Signals
@@ -29,6 +30,7 @@ from tabadol.types import (
     AuditEntry,
     ComponentResult,
     DeadLetter,
+    DeclaredSignature,
     FeedSource,
     IndexEntry,
     IngestReport,
@@ -49,6 +51,10 @@ from tabadol.types import (
     Webhook,
 )
 
+if TYPE_CHECKING:
+    from tabadol.verify.provenance import RecordedProvenance
+    from tabadol.verify.stamp import StampedProvenance
+
 
 @dataclass(frozen=True, slots=True)
 class IngestRequest:
@@ -67,6 +73,25 @@ class IngestRequest:
     # The member whose key pushed: differs from member_code when an administrator pushes for a
     # member; None for the local operator (CLI, demo). The audit log names this actor.
     actor_member: str | None = None
+    # The member's detached signatures, aligned with `items` (None: that item came unsigned; empty:
+    # none at all), and what records provenance for each version written (None: nothing recorded).
+    signatures: tuple[DeclaredSignature | None, ...] = ()
+    stamper: ProvenanceStamper | None = None
+
+
+class ProvenanceStamper(Protocol):
+    """Makes the provenance record of one version as it is written (see verify/stamp.py)."""
+
+    def provenance(
+        self,
+        member_code: str,
+        guid: str,
+        version: int,
+        item: ParsedItem,
+        declared: DeclaredSignature | None,
+        keys: Sequence[SigningKey],
+        received_at: datetime,
+    ) -> StampedProvenance | None: ...
 
 
 @runtime_checkable
@@ -184,6 +209,19 @@ class Storage(Protocol):
 
     def restore_api_key(self, key: ApiKey, secret_hash: str) -> None:
         """Idempotent (an existing key id is left as it is)."""
+
+    def restore_signing_keys(self, keys: Sequence[SigningKey]) -> int:
+        """Register public keys exactly as backed up (revoked_at kept), in one transaction; a key id
+        already registered is left as it is. Returns how many were written. Idempotent."""
+
+    def iter_provenance(self) -> Iterator[RecordedProvenance]:
+        """Every recorded provenance in (item id, version) order, read from the store in pages."""
+
+    def restore_provenance(self, records: Sequence[RecordedProvenance]) -> int:
+        """Write provenance records exactly as backed up, in one transaction; a version that has
+        one already keeps it. Returns how many were written. Idempotent. The versions must be
+        restored first: a record whose version is not in the store raises BACKUP_INVALID (and
+        none of them is written)."""
 
     # -- audit ----------------------------------------------------------------------------------
     def record_audit(
@@ -382,6 +420,63 @@ class Storage(Protocol):
 
     def revoke_signing_key(self, key_id: str, now: datetime) -> bool:
         """Mark a live key revoked (items signed before stay verifiable); False if none."""
+
+    def item_provenance(self, item_id: str) -> list[RecordedProvenance]:
+        """The provenance recorded for each version of an item, oldest version first (a version
+        stored before provenance was recorded, or by a bare storage without a stamper, has none)."""
+
+    # -- fact checks (storage/claims.py) ---------------------------------------------------------
+    def save_claim_reviews(self, reviews: Sequence[StoredClaimReview]) -> list[bool]:
+        """Add fact checks, or update those with their ids (created_at kept), all in one
+        transaction; for each, True when it is new."""
+
+    def get_claim_review(self, review_id: str) -> StoredClaimReview | None: ...
+
+    def claim_reviews(self, review_ids: Sequence[str]) -> dict[str, StoredClaimReview]:
+        """The stored reviews among `review_ids`, by id."""
+
+    def list_claim_reviews(
+        self,
+        limit: int,
+        member_code: str | None = None,
+        language: str | None = None,
+        before: tuple[datetime, str] | None = None,
+    ) -> list[StoredClaimReview]:
+        """Newest first by (created_at, id), after the key `before`; without their vectors."""
+
+    def delete_claim_review(self, review_id: str) -> bool:
+        """Remove a review and its matches with items; False if there is none."""
+
+    def claim_review_vectors(self, model: str) -> list[tuple[str, Any]]:
+        """(review id, claim vector) of every review embedded by `model`."""
+
+    def claim_reviews_stamp(self) -> tuple[int, datetime | None]:
+        """(count, newest updated_at): changes whenever reviews are added, changed or removed."""
+
+    def replace_item_claim_matches(self, item_id: str, matches: Sequence[StoredClaimMatch]) -> None:
+        """The item's fact-check matches become exactly `matches`."""
+
+    def add_claim_matches(self, matches: Sequence[StoredClaimMatch]) -> None:
+        """Add or refresh (item, review) matches, leaving the items' other matches alone."""
+
+    def item_claim_matches(self, item_id: str) -> list[StoredClaimMatch]:
+        """The item's fact-check matches, best first."""
+
+    def iter_claim_reviews(self) -> Iterator[StoredClaimReview]:
+        """Every fact check with its vector, in id order, read from the store in pages."""
+
+    def restore_claim_reviews(self, reviews: Sequence[StoredClaimReview]) -> int:
+        """Write fact checks exactly as backed up (times, vector and model kept), in one
+        transaction; a review id already stored is left as it is. Returns how many were written.
+        Idempotent. A review whose member is not in the store raises BACKUP_INVALID (none written)."""
+
+    def iter_claim_matches(self) -> Iterator[StoredClaimMatch]:
+        """Every fact-check match in (item id, review id) order, read from the store in pages."""
+
+    def restore_claim_matches(self, matches: Sequence[StoredClaimMatch]) -> int:
+        """Write matches exactly as backed up, in one transaction; an (item, review) pair already
+        matched keeps its own. Returns how many were written. Idempotent. A match naming an item or
+        review not in the store raises BACKUP_INVALID (none written)."""
 
     def takes_of_items(self, item_ids: Sequence[str]) -> list[Take]:
         """Every take of the given items, oldest first."""

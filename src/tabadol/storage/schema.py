@@ -22,6 +22,7 @@ from sqlalchemy import (
     Dialect,
     Float,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     LargeBinary,
@@ -448,4 +449,63 @@ signing_keys = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("revoked_at", UTCDateTime),
     Index("ix_signing_keys_member", "member_code"),
+)
+
+# The provenance of each item version: a member's own signature checked on receipt, or the hub's
+# signature vouching for the authenticated member that delivered it (verify/provenance.py).
+item_provenance = Table(
+    "item_provenance",
+    metadata,
+    Column("item_id", String(32), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("signer_kind", String(16), nullable=False),  # "member" or "hub"
+    Column("signer", String(64), nullable=False),
+    Column("key_id", String(64), nullable=False),
+    Column("signature", Text, nullable=False),  # Ed25519, base64url without padding
+    Column("canonical_version", Integer, nullable=False),
+    Column("verified", String(32), nullable=False),  # VerifyStatus at receipt
+    Column("reason", Text, nullable=False),
+    Column("signed_by_hub_for", String(32)),
+    Column("recorded_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("item_id", "version"),
+    ForeignKeyConstraint(["item_id", "version"], ["item_versions.item_id", "item_versions.version"]),
+)
+
+# -- fact checks (migration 13) ---------------------------------------------------------------------
+
+# Members' fact checks (schema.org ClaimReview, verify/claims.py). The id is derived from the review's
+# URL, so importing the same review again updates its row. `record` is the review as ClaimReview
+# JSON-LD; the columns beside it are what listings filter and show. `embedding` is the claim's float32
+# vector as raw bytes on both backends: reviews are few next to items and are searched in process.
+claim_reviews = Table(
+    "claim_reviews",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("member_code", String(32), ForeignKey("members.code"), nullable=False),
+    Column("url", Text, nullable=False),
+    Column("record", Text, nullable=False),  # JSON-LD of one ClaimReview
+    Column("claim_text", Text, nullable=False),
+    Column("language", String(35)),
+    Column("rating", Text, nullable=False),  # the verdict as a reader sees it
+    Column("date_published", UTCDateTime),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("model", String(100)),  # the embedder's model id, None when not embedded
+    Column("embedding", LargeBinary),
+    Index("ix_claim_reviews_listing", "created_at", "id"),
+    Index("ix_claim_reviews_member", "member_code", "created_at"),
+)
+
+# An item whose text matched a reviewed claim (verify/factchecks.py), with the score and its parts.
+claim_review_matches = Table(
+    "claim_review_matches",
+    metadata,
+    Column("item_id", String(32), ForeignKey("items.id"), nullable=False),
+    Column("review_id", String(32), ForeignKey("claim_reviews.id"), nullable=False),
+    Column("item_version", Integer, nullable=False),
+    Column("score", Float, nullable=False),
+    Column("parts", Text, nullable=False),  # JSON object: claim_match.ScoreParts
+    Column("matched_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("item_id", "review_id"),
+    Index("ix_claim_review_matches_review", "review_id"),
 )

@@ -26,12 +26,15 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from tabadol.errors import ErrorCode, TabadolError
 from tabadol.ingest.accept import item_id_for_guid
+from tabadol.storage import claims as claim_rows
 from tabadol.storage import index
 from tabadol.storage import jobs as job_queue
+from tabadol.storage import provenance as provenance_rows
 from tabadol.storage import schema as t
 from tabadol.storage import signing_keys as signing_key_rows
 from tabadol.storage import subscriptions as subscription_rows
 from tabadol.storage.base import IngestRequest
+from tabadol.storage.claims import StoredClaimMatch, StoredClaimReview
 from tabadol.storage.cursor import decode_cursor, encode_cursor
 from tabadol.storage.errors import describe, driver_errors
 from tabadol.storage.jobs import Job, JobSpec
@@ -82,6 +85,7 @@ from tabadol.types import (
     Take,
     utc_now,
 )
+from tabadol.verify.provenance import RecordedProvenance
 
 # Rows fetched per round trip when streaming (export, backup); originals can be megabytes each.
 STREAM_BATCH = 500
@@ -432,6 +436,32 @@ class SqlStorage(DeliveryMethods, abc.ABC):
                 )
             connection.execute(insert(t.api_keys).values(**api_key_row(key, secret_hash)))
 
+    def restore_signing_keys(self, keys: Sequence[SigningKey]) -> int:
+        with self._write() as connection:
+            owners = {key.member_code for key in keys if key.member_code is not None}
+            for code in sorted(owners):
+                if not member_exists(connection, code):
+                    raise TabadolError(
+                        ErrorCode.BACKUP_INVALID, reason=f"signing key of unknown member {code}"
+                    )
+            return signing_key_rows.insert_missing_signing_keys(connection, keys)
+
+    def iter_provenance(self) -> Iterator[RecordedProvenance]:
+        after: tuple[str, int] | None = None
+        while True:
+            with self._read() as connection:
+                page = provenance_rows.load_provenance_page(connection, after, STREAM_BATCH)
+            yield from page
+            if len(page) < STREAM_BATCH:
+                return
+            after = (page[-1].item_id, page[-1].version)
+
+    def restore_provenance(self, records: Sequence[RecordedProvenance]) -> int:
+        if not records:
+            return 0
+        with self._write() as connection:
+            return provenance_rows.insert_missing_provenance(connection, records)
+
     # -- audit ------------------------------------------------------------------------------------
     def record_audit(
         self,
@@ -757,6 +787,89 @@ class SqlStorage(DeliveryMethods, abc.ABC):
     def revoke_signing_key(self, key_id: str, now: datetime) -> bool:
         with self._write() as connection:
             return signing_key_rows.revoke_signing_key(connection, key_id, now)
+
+    def item_provenance(self, item_id: str) -> list[RecordedProvenance]:
+        with self._read() as connection:
+            return provenance_rows.load_item_provenance(connection, item_id)
+
+    # -- fact checks (storage/claims.py) ---------------------------------------------------------
+    def save_claim_reviews(self, reviews: Sequence[StoredClaimReview]) -> list[bool]:
+        with self._write() as connection:
+            return [claim_rows.upsert_review(connection, review) for review in reviews]
+
+    def get_claim_review(self, review_id: str) -> StoredClaimReview | None:
+        with self._read() as connection:
+            return claim_rows.load_review(connection, review_id)
+
+    def claim_reviews(self, review_ids: Sequence[str]) -> dict[str, StoredClaimReview]:
+        with self._read() as connection:
+            return claim_rows.load_reviews(connection, review_ids)
+
+    def list_claim_reviews(
+        self,
+        limit: int,
+        member_code: str | None = None,
+        language: str | None = None,
+        before: tuple[datetime, str] | None = None,
+    ) -> list[StoredClaimReview]:
+        with self._read() as connection:
+            return claim_rows.list_reviews(connection, limit, member_code, language, before)
+
+    def delete_claim_review(self, review_id: str) -> bool:
+        with self._write() as connection:
+            return claim_rows.delete_review(connection, review_id)
+
+    def claim_review_vectors(self, model: str) -> list[tuple[str, Any]]:
+        with self._read() as connection:
+            return claim_rows.review_vectors(connection, model)
+
+    def claim_reviews_stamp(self) -> tuple[int, datetime | None]:
+        with self._read() as connection:
+            return claim_rows.reviews_stamp(connection)
+
+    def replace_item_claim_matches(self, item_id: str, matches: Sequence[StoredClaimMatch]) -> None:
+        with self._write() as connection:
+            claim_rows.replace_item_matches(connection, item_id, matches)
+
+    def add_claim_matches(self, matches: Sequence[StoredClaimMatch]) -> None:
+        with self._write() as connection:
+            claim_rows.put_review_matches(connection, matches)
+
+    def item_claim_matches(self, item_id: str) -> list[StoredClaimMatch]:
+        with self._read() as connection:
+            return claim_rows.load_item_matches(connection, item_id)
+
+    def iter_claim_reviews(self) -> Iterator[StoredClaimReview]:
+        after: str | None = None
+        while True:
+            with self._read() as connection:
+                page = claim_rows.load_review_page(connection, after, STREAM_BATCH)
+            yield from page
+            if len(page) < STREAM_BATCH:
+                return
+            after = page[-1].id
+
+    def restore_claim_reviews(self, reviews: Sequence[StoredClaimReview]) -> int:
+        if not reviews:
+            return 0
+        with self._write() as connection:
+            return claim_rows.insert_missing_reviews(connection, reviews)
+
+    def iter_claim_matches(self) -> Iterator[StoredClaimMatch]:
+        after: tuple[str, str] | None = None
+        while True:
+            with self._read() as connection:
+                page = claim_rows.load_match_page(connection, after, STREAM_BATCH)
+            yield from page
+            if len(page) < STREAM_BATCH:
+                return
+            after = (page[-1].item_id, page[-1].review_id)
+
+    def restore_claim_matches(self, matches: Sequence[StoredClaimMatch]) -> int:
+        if not matches:
+            return 0
+        with self._write() as connection:
+            return claim_rows.insert_missing_matches(connection, matches)
 
     def takes_of_items(self, item_ids: Sequence[str]) -> list[Take]:
         with self._read() as connection:

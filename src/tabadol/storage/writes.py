@@ -28,8 +28,10 @@ from tabadol.storage import jobs as job_queue
 from tabadol.storage import schema as t
 from tabadol.storage.base import IngestRequest
 from tabadol.storage.delivery import enqueue_deliveries_after
+from tabadol.storage.provenance import provenance_row
 from tabadol.storage.queries import search_text_for
 from tabadol.storage.signals import CHANGES, notify_in_transaction
+from tabadol.storage.signing_keys import load_signing_keys
 from tabadol.types import (
     Decision,
     IngestOutcome,
@@ -37,6 +39,7 @@ from tabadol.types import (
     ItemVersion,
     Original,
     PubStatus,
+    SigningKey,
     ensure_utc,
     utc_now,
 )
@@ -59,6 +62,7 @@ class BatchRows:
     new_items: dict[str, dict[str, Any]] = field(default_factory=dict)  # by item id: rows to insert
     moved_heads: dict[str, dict[str, Any]] = field(default_factory=dict)  # by item id: head columns
     versions: list[dict[str, Any]] = field(default_factory=list)
+    provenance: list[dict[str, Any]] = field(default_factory=list)
     audit: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -94,6 +98,8 @@ def plan_ingest(connection: Connection, requests: Sequence[IngestRequest]) -> In
     known_members = existing_members(connection, {request.member_code for request in requests})
     heads = load_heads(connection, _distinct_guids(requests))
     seq = max_seq(connection)
+    # Read in this transaction, so a key revoked a moment ago is already refused.
+    keys = load_signing_keys(connection) if any(any(r.signatures) for r in requests) else []
     rows = BatchRows()
     results: list[IngestReport | TabadolError] = []
     for request in requests:
@@ -101,10 +107,12 @@ def plan_ingest(connection: Connection, requests: Sequence[IngestRequest]) -> In
             if request.member_code not in known_members:
                 raise TabadolError(ErrorCode.MEMBER_NOT_FOUND, code=request.member_code)
             verdicts = decide(request.member_code, request.items, heads)
+            stamps = _stamp(request, verdicts, keys)
         except TabadolError as exc:
             results.append(exc)  # refused before anything of it was gathered: it leaves no trace
             continue
         seq = _gather_payload(rows, request, verdicts, seq)
+        rows.provenance.extend(stamps)
         for verdict in verdicts:
             if verdict.writes:
                 heads[verdict.guid] = head_after(verdict, request.member_code, request.received_at)
@@ -116,6 +124,36 @@ def plan_ingest(connection: Connection, requests: Sequence[IngestRequest]) -> In
         rows.audit.append(ingest_audit_values(request, report))
         results.append(report)
     return IngestPlan(results, rows)
+
+
+def _stamp(
+    request: IngestRequest, verdicts: Sequence[Verdict], keys: Sequence[SigningKey]
+) -> list[dict[str, Any]]:
+    """Provenance rows for the versions a payload writes (a refusal raises before any is gathered)."""
+    if request.stamper is None:
+        return []
+    if request.signatures and len(request.signatures) != len(verdicts):
+        raise TabadolError(
+            ErrorCode.INVALID_SIGNATURE_HEADER,
+            reason=f"{len(request.signatures)} signatures for {len(verdicts)} items",
+        )
+    declared = request.signatures or (None,) * len(verdicts)
+    stamped = []
+    for verdict, signature in zip(verdicts, declared, strict=True):
+        if not verdict.writes:
+            continue
+        found = request.stamper.provenance(
+            request.member_code,
+            verdict.guid,
+            verdict.version,
+            verdict.item,
+            signature,
+            keys,
+            request.received_at,
+        )
+        if found is not None:
+            stamped.append(provenance_row(verdict.item_id, verdict.version, found, request.received_at))
+    return stamped
 
 
 def _distinct_guids(requests: Sequence[IngestRequest]) -> list[str]:
@@ -213,6 +251,8 @@ def write_rows(connection: Connection, rows: BatchRows) -> None:
         )
     if rows.versions:
         connection.execute(insert(t.item_versions), rows.versions)
+    if rows.provenance:
+        connection.execute(insert(t.item_provenance), rows.provenance)
     if rows.audit:
         connection.execute(insert(t.audit_log), rows.audit)
     if rows.versions:

@@ -17,25 +17,20 @@ signatures, which stay verifiable with the published (revoked) key.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from tabadol.errors import ErrorCode, TabadolError
 from tabadol.hub import Hub
 from tabadol.serialize import format_datetime
 from tabadol.types import Principal, SigningKey, utc_now
+from tabadol.verify.hub_key import load_or_create_hub_key, write_private_key
 from tabadol.verify.provenance import (
     PublicKey,
     decode_public_key,
     encode_public_key,
     generate_key_pair,
     public_key_id,
-    public_key_of,
-    read_private_key,
 )
-
-HUB_KEY_FILE = "hub-signing-key.pem"
-HUB_KEY_LABEL = "tabadol hub"
 
 
 def register_public_key(
@@ -56,7 +51,7 @@ def create_member_key_pair(
     overwritten), the public key is published."""
     hub.get_member(member_code)
     private_pem, public = generate_key_pair()
-    _write_private_key(private_key_path, private_pem)
+    write_private_key(private_key_path, private_pem)
     return _publish(hub, public, member_code, label, actor)
 
 
@@ -70,18 +65,7 @@ def revoke_signing_key(hub: Hub, key_id: str, actor: Principal) -> None:
 
 def hub_private_key(hub: Hub) -> tuple[bytes, SigningKey]:
     """The hub's signing key: read from the data directory, or made and published on first use."""
-    path = hub.settings.data_dir / HUB_KEY_FILE
-    if path.exists():
-        private_pem = read_private_key(path)
-    else:
-        private_pem, _ = generate_key_pair()
-        _write_private_key(path, private_pem)
-    public = public_key_of(private_pem)
-    key = hub.storage.get_signing_key(public_key_id(public))
-    if key is None:
-        key = SigningKey(public_key_id(public), None, encode_public_key(public), HUB_KEY_LABEL, utc_now())
-        hub.storage.add_signing_key(key)
-    return private_pem, key
+    return load_or_create_hub_key(hub.settings.data_dir, hub.storage)
 
 
 def _publish(hub: Hub, public: PublicKey, member_code: str, label: str, actor: Principal) -> SigningKey:
@@ -90,17 +74,6 @@ def _publish(hub: Hub, public: PublicKey, member_code: str, label: str, actor: P
         raise TabadolError(ErrorCode.SIGNING_KEY_EXISTS, key_id=key.key_id)
     hub.audit(actor, "signing_key.add", key.key_id, {"member": member_code})
     return key
-
-
-def _write_private_key(path: Path, private_pem: bytes) -> None:
-    """Create the file with mode 0600 from the start (no moment where others could read it)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        raise TabadolError(ErrorCode.SIGNING_KEY_EXISTS, key_id=str(path)) from None
-    with os.fdopen(descriptor, "wb") as handle:
-        handle.write(private_pem)
 
 
 def key_json(key: SigningKey) -> dict[str, object]:

@@ -320,6 +320,8 @@ class VerifyStatus(enum.StrEnum):
     INVALID_SIGNATURE = "invalid_signature"  # the key is right, the signature does not match the text
     MALFORMED = "malformed"  # not a signature at all (bad base64, wrong length, not bytes)
     WRONG_KEY = "wrong_key"  # made (or declared made) with a key other than the signer's
+    REVOKED_KEY = "revoked_key"  # made with the signer's key after the signer revoked it
+    REPLAYED = "replayed"  # a valid signature over an earlier version of the item, not this one
 
 
 @dataclass(frozen=True, slots=True)
@@ -441,6 +443,33 @@ class Provenance:
             raise _invalid("signed_by_hub_for", "a hub signature must name the member it vouches for")
         if self.signer_kind is SignerKind.MEMBER and self.signed_by_hub_for is not None:
             raise _invalid("signed_by_hub_for", "only a hub signature vouches for a member")
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedProvenance:
+    """A provenance as the hub keeps it for one item version, with its finding in words."""
+
+    item_id: str
+    version: int
+    provenance: Provenance
+    reason: str
+    recorded_at: datetime
+
+
+def recorded_provenance_json(recorded: RecordedProvenance | None) -> dict[str, Any] | None:
+    """One version's provenance as the API and the verification answers show it (None: unsigned)."""
+    if recorded is None:
+        return None
+    record = recorded.provenance
+    return {
+        "signer_kind": record.signer_kind.value,
+        "signer": record.signer,
+        "signed_by_hub_for": record.signed_by_hub_for,
+        "key_id": record.key_id,
+        "verified": record.verified.value,
+        "reason": recorded.reason,
+        "recorded_at": canonical_time(recorded.recorded_at),
+    }
 
 
 def member_provenance(

@@ -42,6 +42,7 @@ from tabadol.hub import Hub
 from tabadol.index.centroids import prior_centroids
 from tabadol.types import Item, ItemQuery, PubStatus, utc_now
 from tabadol.verify.compare import Comparison, compare
+from tabadol.verify.provenance import RecordedProvenance, recorded_provenance_json
 
 # A text is one item's (possibly altered) text when this share of its words is found in the item.
 SOURCE_CONTAINMENT = 0.6
@@ -190,8 +191,12 @@ def _readable(hub: Hub, item_id: str, now: datetime) -> Item | None:
     return None if item.pub_status is PubStatus.CANCELED else item
 
 
-def answer_json(answer: TamperAnswer, base_url: str = "") -> dict[str, Any]:
-    """The answer as `POST /api/v1/verify` and `tabadol verify --json` print it."""
+def answer_json(
+    answer: TamperAnswer, base_url: str = "", provenance: RecordedProvenance | None = None
+) -> dict[str, Any]:
+    """The answer as `POST /api/v1/verify` and `tabadol verify --json` print it; `provenance` is the
+    cited item's current version's (see `cited_provenance`), shown so the reader sees whether the
+    authentic text's signature holds."""
     item = None
     if answer.item is not None:
         found = answer.item
@@ -203,6 +208,7 @@ def answer_json(answer: TamperAnswer, base_url: str = "") -> dict[str, Any]:
             "version": found.version,
             "headline": found.headline,
             "href": item_href(base_url, found.id),
+            "provenance": recorded_provenance_json(provenance),
         }
     return {
         "verdict": answer.verdict,
@@ -212,6 +218,14 @@ def answer_json(answer: TamperAnswer, base_url: str = "") -> dict[str, Any]:
         "diff": None if answer.comparison is None else diff_json(answer.comparison),
         "considered": answer.considered,
     }
+
+
+def cited_provenance(hub: Hub, answer: TamperAnswer) -> RecordedProvenance | None:
+    """The provenance of the cited item's current version, or None (no item, or none recorded)."""
+    if answer.item is None:
+        return None
+    found = answer.item
+    return next((p for p in hub.storage.item_provenance(found.id) if p.version == found.version), None)
 
 
 def diff_json(comparison: Comparison) -> dict[str, Any]:

@@ -14,11 +14,13 @@ from tabadol.types import utc_now
 from tabadol.web.api import (
     audit,
     events,
+    factchecks,
     feeds,
     health,
     items,
     keys,
     members,
+    provenance,
     push,
     reports,
     search,
@@ -78,7 +80,9 @@ def create_app(
         feeds,
         audit,
         keys,
+        provenance,
         verify,
+        factchecks,
     ):
         api.include_router(module.router)
     app.include_router(api)

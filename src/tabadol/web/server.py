@@ -10,7 +10,6 @@ import uvicorn
 from fastapi import FastAPI
 
 from tabadol.hub import Hub, create_hub
-from tabadol.verify.keys import hub_private_key
 from tabadol.web.api.events import close_live_streams
 from tabadol.web.app import create_app
 
@@ -32,7 +31,7 @@ def serve(hub: Hub, host: str, port: int) -> None:
         timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
     )
     # The hub's own signing key is made (and published) before the first request, not on demand.
-    hub_private_key(hub)
+    _ = hub.stamper
     stop_background = _start_background_ingest(hub)
     stop_enrichment = _start_enrichment(hub)
     stop_delivery = _start_delivery(hub)

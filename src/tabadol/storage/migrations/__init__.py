@@ -25,6 +25,8 @@ from tabadol.storage.migrations import (
     v009_takes,
     v010_delivery,
     v011_signing_keys,
+    v012_item_provenance,
+    v013_claim_reviews,
 )
 
 
@@ -47,6 +49,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(9, "takes (the usage ledger)", v009_takes.apply),
     Migration(10, "delivery: subscription events, webhooks, dead letters", v010_delivery.apply),
     Migration(11, "published signing keys", v011_signing_keys.apply),
+    Migration(12, "item provenance", v012_item_provenance.apply),
+    Migration(13, "fact checks (ClaimReview) and their matches with items", v013_claim_reviews.apply),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -9,6 +9,8 @@ the thread pool so the event loop never blocks on them.
 from __future__ import annotations
 
 import asyncio
+import re
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Header, Query, Request
@@ -20,12 +22,19 @@ from tabadol.deliver.render.ninjs import item_href
 from tabadol.errors import ErrorCode, TabadolError
 from tabadol.hub import Hub
 from tabadol.ingest.formats import builtin_formats
-from tabadol.types import Decision, IngestReport, Principal, Role
+from tabadol.types import Decision, DeclaredSignature, IngestReport, Principal, Role
 from tabadol.web.api.common import base_url
+from tabadol.web.api.provenance import provenance_summary
 from tabadol.web.auth import Clock, ClockDep, HubDep, WriterKey
 from tabadol.web.limits import read_body_within
 
 router = APIRouter(prefix="/items", tags=["items"])
+
+# One signature per item: a payload's item limit bounds the header too (and the server's header size).
+MAX_SIGNATURES = 5000
+UNSIGNED = "-"  # in the header's list: this item is not signed by the member (the hub signs it)
+_SIGNATURE_TOKEN = re.compile(r"[A-Za-z0-9_-]{86}={0,2}")
+_KEY_ID = re.compile(r"ed25519:[0-9a-f]{16}")
 
 # Every media type a built-in format claims, plus the generic ones that are recognised by sniffing.
 _PAYLOAD_MEDIA_TYPES = tuple(
@@ -67,8 +76,19 @@ async def push_items(
     content_language: Annotated[
         str | None, Header(description="Language of items whose format declares none (plain text)")
     ] = None,
+    tabadol_signature: Annotated[
+        str | None,
+        Header(
+            description="The member's Ed25519 signatures, one per item in payload order, comma-separated "
+            "('-' for an item left unsigned); see docs/provenance.md"
+        ),
+    ] = None,
+    tabadol_signature_key: Annotated[
+        str | None, Header(description="The id of the key that made the signatures (optional)")
+    ] = None,
 ) -> JSONResponse:
     member_code = _target_member(principal, member)
+    signatures = parse_signature_header(tabadol_signature, tabadol_signature_key)
     data = await read_body_within(request, hub.settings.max_payload_bytes)
     # Parsing runs in the thread pool; the durable commit is awaited without holding a thread, so
     # many pushes can wait on one group commit.
@@ -81,9 +101,11 @@ async def push_items(
         actor=principal,
         guid=(guid_header or guid or "").strip() or None,
         language=content_language,
+        signatures=signatures,
     )
     report = await asyncio.wrap_future(hub.committer.enqueue(prepared))
-    return ingest_response(request, report)
+    findings = await run_in_threadpool(_signature_findings, hub, report) if signatures else None
+    return ingest_response(request, report, findings)
 
 
 @router.post("/{item_id}/kill", status_code=201, summary="Kill an item (a canceled version; owner or admin)")
@@ -100,9 +122,52 @@ def kill_item(
     return ingest_response(request, report)
 
 
-def ingest_response(request: Request, report: IngestReport) -> JSONResponse:
+def parse_signature_header(value: str | None, key_id: str | None) -> tuple[DeclaredSignature | None, ...]:
+    """`Tabadol-Signature: sig1, -, sig3` -> one declared signature (or None) per item, in order."""
+    if value is None or not value.strip():
+        if key_id:
+            raise TabadolError(ErrorCode.INVALID_SIGNATURE_HEADER, reason="a key id without signatures")
+        return ()
+    key = key_id.strip() if key_id and key_id.strip() else None
+    if key is not None and not _KEY_ID.fullmatch(key):
+        raise TabadolError(ErrorCode.INVALID_SIGNATURE_HEADER, reason=f"{key[:80]!r} is not a key id")
+    tokens = [token.strip() for token in value.split(",")]
+    if len(tokens) > MAX_SIGNATURES:
+        raise TabadolError(
+            ErrorCode.INVALID_SIGNATURE_HEADER, reason=f"more than {MAX_SIGNATURES} signatures"
+        )
+    signatures: list[DeclaredSignature | None] = []
+    for position, part in enumerate(tokens, start=1):
+        if part == UNSIGNED:
+            signatures.append(None)
+        elif _SIGNATURE_TOKEN.fullmatch(part):
+            signatures.append(DeclaredSignature(part, key))
+        else:
+            reason = f"signature {position} is neither base64url nor '-'"
+            raise TabadolError(ErrorCode.INVALID_SIGNATURE_HEADER, reason=reason)
+    if all(signature is None for signature in signatures):
+        return ()
+    return tuple(signatures)
+
+
+def _signature_findings(hub: Hub, report: IngestReport) -> dict[tuple[str, int], dict[str, Any] | None]:
+    """What the hub found for each version the push wrote (read back after the commit)."""
+    found: dict[tuple[str, int], dict[str, Any] | None] = {}
+    for outcome in report.outcomes:
+        if outcome.decision is Decision.DUPLICATE:
+            continue
+        recorded = {p.version: p for p in hub.storage.item_provenance(outcome.item_id)}
+        found[(outcome.item_id, outcome.version)] = provenance_summary(recorded.get(outcome.version))
+    return found
+
+
+def ingest_response(
+    request: Request,
+    report: IngestReport,
+    findings: Mapping[tuple[str, int], dict[str, Any] | None] | None = None,
+) -> JSONResponse:
     root = base_url(request)
-    entries = [
+    entries: list[dict[str, Any]] = [
         {
             "id": outcome.item_id,
             "guid": outcome.guid,
@@ -112,6 +177,10 @@ def ingest_response(request: Request, report: IngestReport) -> JSONResponse:
         }
         for outcome in report.outcomes
     ]
+    if findings is not None:
+        for entry, outcome in zip(entries, report.outcomes, strict=True):
+            if outcome.decision is not Decision.DUPLICATE:
+                entry["provenance"] = findings.get((outcome.item_id, outcome.version))
     stored = any(outcome.decision is not Decision.DUPLICATE for outcome in report.outcomes)
     headers = {"Location": str(entries[0]["href"])} if len(entries) == 1 else None
     body = {"member": report.member_code, "original_sha256": report.original_sha256, "items": entries}

@@ -10,8 +10,9 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from tabadol.verify.tamper import MAX_TEXT_CHARS, answer_json, check_text
+from tabadol.verify.tamper import MAX_TEXT_CHARS, answer_json, check_text, cited_provenance
 from tabadol.web.api.common import base_url
+from tabadol.web.api.factchecks import fact_checks_for_verify
 from tabadol.web.auth import AnyKey, ClockDep, HubDep
 
 router = APIRouter(tags=["verification"])
@@ -27,4 +28,11 @@ async def verify_text(
     body: VerifyRequest, request: Request, hub: HubDep, clock: ClockDep, principal: AnyKey
 ) -> dict[str, Any]:
     answer = await run_in_threadpool(check_text, hub, body.text, body.language, None, clock())
-    return answer_json(answer, base_url(request))
+    provenance = await run_in_threadpool(cited_provenance, hub, answer)
+    out = answer_json(answer, base_url(request), provenance)
+    # The members' fact checks whose claim the text states (verify/factchecks.py).
+    language = body.language or answer.language
+    out["fact_checks"] = await run_in_threadpool(
+        fact_checks_for_verify, hub, body.text, language, base_url(request)
+    )
+    return out
