@@ -42,6 +42,16 @@ class ErrorCode(enum.Enum):
         403,
         "Item '{guid}' belongs to member '{owner}'; only its owner can version or kill it.",
     )
+    LOGIN_FAILED = (205, 401, "The username or password is wrong.")
+    LOGIN_THROTTLED = (206, 429, "Too many failed logins; try again in {minutes} minutes.")
+    CSRF_FAILED = (
+        207,
+        403,
+        "The form has expired or did not come from this site; reload the page and send it again.",
+    )
+    INVALID_ACCOUNT = (208, 422, "The account is not valid: {reason}")
+    ACCOUNT_EXISTS = (209, 409, "The username '{username}' is taken.")
+    ACCOUNT_NOT_FOUND = (210, 404, "No live account '{username}'.")
     # 3xx: resources
     ITEM_NOT_FOUND = (301, 404, "No item '{item_id}'.")
     VERSION_NOT_FOUND = (302, 404, "Item '{item_id}' has no version {version}.")

@@ -49,6 +49,8 @@ from tabadol.types import (
     SubscriptionFilter,
     Take,
     Webhook,
+    WebSession,
+    WebUser,
 )
 
 if TYPE_CHECKING:
@@ -477,6 +479,37 @@ class Storage(Protocol):
         """Write matches exactly as backed up, in one transaction; an (item, review) pair already
         matched keeps its own. Returns how many were written. Idempotent. A match naming an item or
         review not in the store raises BACKUP_INVALID (none written)."""
+
+    # -- newsroom accounts (storage/web_accounts.py) ----------------------------------------------
+    def add_web_user(self, user: WebUser, password_hash: str) -> bool:
+        """Add a newsroom account; False (nothing written) when the username is taken."""
+
+    def get_web_user(self, username: str) -> tuple[WebUser, str] | None:
+        """An account and its password hash, disabled or not."""
+
+    def list_web_users(self, member_code: str | None = None) -> list[WebUser]: ...
+
+    def set_web_user_password(self, username: str, password_hash: str) -> bool: ...
+
+    def disable_web_user(self, username: str, now: datetime) -> bool:
+        """Disable an account and end its sessions; False if there is no live account."""
+
+    def add_web_session(self, session: WebSession) -> None:
+        """Open a session (and drop expired sessions and day-old failed logins on the way)."""
+
+    def get_web_session(self, token_sha256: str, now: datetime) -> WebSession | None:
+        """A live session of an enabled account."""
+
+    def extend_web_session(self, token_sha256: str, expires_at: datetime) -> None: ...
+
+    def end_web_session(self, token_sha256: str) -> None: ...
+
+    def record_login_failure(self, username: str, remote_addr: str | None, now: datetime) -> None: ...
+
+    def count_login_failures(
+        self, username: str, remote_addr: str | None, since: datetime
+    ) -> tuple[int, int]:
+        """(failures for this username, failures from this address) since `since`."""
 
     def takes_of_items(self, item_ids: Sequence[str]) -> list[Take]:
         """Every take of the given items, oldest first."""

@@ -509,3 +509,43 @@ claim_review_matches = Table(
     PrimaryKeyConstraint("item_id", "review_id"),
     Index("ix_claim_review_matches_review", "review_id"),
 )
+
+# People who log in to the newsroom (web/portal/accounts.py), their sessions (only the SHA-256 of
+# the cookie's token is kept) and failed logins, counted for throttling by every hub process.
+web_users = Table(
+    "web_users",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("username", String(64), nullable=False, unique=True),
+    Column("member_code", String(32), ForeignKey("members.code"), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("display_name", Text, nullable=False),
+    Column("password_hash", Text, nullable=False),  # scrypt$N$r$p$salt$hash
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("disabled_at", UTCDateTime),
+    Index("ix_web_users_member", "member_code"),
+)
+
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("token_sha256", String(64), primary_key=True),
+    Column("user_id", String(32), ForeignKey("web_users.id"), nullable=False),
+    Column("csrf_token", String(64), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("remote_addr", String(64)),
+    Index("ix_web_sessions_user", "user_id"),
+    Index("ix_web_sessions_expires", "expires_at"),
+)
+
+login_failures = Table(
+    "login_failures",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("username", String(64), nullable=False),
+    Column("remote_addr", String(64)),
+    Index("ix_login_failures_user", "username", "at"),
+    Index("ix_login_failures_addr", "remote_addr", "at"),
+)

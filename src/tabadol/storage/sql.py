@@ -17,7 +17,7 @@ import hashlib
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Engine, and_, func, insert, or_, select, update
@@ -33,6 +33,7 @@ from tabadol.storage import provenance as provenance_rows
 from tabadol.storage import schema as t
 from tabadol.storage import signing_keys as signing_key_rows
 from tabadol.storage import subscriptions as subscription_rows
+from tabadol.storage import web_accounts as web_account_rows
 from tabadol.storage.base import IngestRequest
 from tabadol.storage.claims import StoredClaimMatch, StoredClaimReview
 from tabadol.storage.cursor import decode_cursor, encode_cursor
@@ -83,12 +84,16 @@ from tabadol.types import (
     Subscription,
     SubscriptionFilter,
     Take,
+    WebSession,
+    WebUser,
     utc_now,
 )
 from tabadol.verify.provenance import RecordedProvenance
 
 # Rows fetched per round trip when streaming (export, backup); originals can be megabytes each.
 STREAM_BATCH = 500
+# Failed logins are kept a day (throttling looks back minutes; a day lets an operator see an attack).
+FAILURE_RETENTION = timedelta(days=1)
 ORIGINALS_BATCH = 20
 
 
@@ -870,6 +875,56 @@ class SqlStorage(DeliveryMethods, abc.ABC):
             return 0
         with self._write() as connection:
             return claim_rows.insert_missing_matches(connection, matches)
+
+    # -- newsroom accounts (storage/web_accounts.py) ----------------------------------------------
+    def add_web_user(self, user: WebUser, password_hash: str) -> bool:
+        with self._write() as connection:
+            return web_account_rows.insert_web_user(connection, user, password_hash)
+
+    def get_web_user(self, username: str) -> tuple[WebUser, str] | None:
+        with self._read() as connection:
+            return web_account_rows.load_web_user(connection, username)
+
+    def list_web_users(self, member_code: str | None = None) -> list[WebUser]:
+        with self._read() as connection:
+            return web_account_rows.load_web_users(connection, member_code)
+
+    def set_web_user_password(self, username: str, password_hash: str) -> bool:
+        with self._write() as connection:
+            return web_account_rows.set_password_hash(connection, username, password_hash)
+
+    def disable_web_user(self, username: str, now: datetime) -> bool:
+        with self._write() as connection:
+            return web_account_rows.disable_web_user(connection, username, now)
+
+    def add_web_session(self, session: WebSession) -> None:
+        with self._write() as connection:
+            web_account_rows.delete_expired(
+                connection, session.created_at, session.created_at - FAILURE_RETENTION
+            )
+            web_account_rows.insert_session(connection, session)
+
+    def get_web_session(self, token_sha256: str, now: datetime) -> WebSession | None:
+        with self._read() as connection:
+            return web_account_rows.load_session(connection, token_sha256, now)
+
+    def extend_web_session(self, token_sha256: str, expires_at: datetime) -> None:
+        with self._write() as connection:
+            web_account_rows.extend_session(connection, token_sha256, expires_at)
+
+    def end_web_session(self, token_sha256: str) -> None:
+        with self._write() as connection:
+            web_account_rows.delete_session(connection, token_sha256)
+
+    def record_login_failure(self, username: str, remote_addr: str | None, now: datetime) -> None:
+        with self._write() as connection:
+            web_account_rows.insert_login_failure(connection, username, remote_addr, now)
+
+    def count_login_failures(
+        self, username: str, remote_addr: str | None, since: datetime
+    ) -> tuple[int, int]:
+        with self._read() as connection:
+            return web_account_rows.count_login_failures(connection, username, remote_addr, since)
 
     def takes_of_items(self, item_ids: Sequence[str]) -> list[Take]:
         with self._read() as connection:

@@ -36,6 +36,7 @@ from tabadol.web.api.common import API_PREFIX
 from tabadol.web.auth import Clock
 from tabadol.web.docs import docs_page
 from tabadol.web.errors import install_error_handlers
+from tabadol.web.portal.app import install_portal
 
 OPENAPI_URL = f"{API_PREFIX}/openapi.json"
 DOCS_URL = "/api/docs"
@@ -87,6 +88,8 @@ def create_app(
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(keys.well_known)
+    # The portal's pages after the API: its `/{lang}/...` routes never shadow an API route.
+    install_portal(app)
 
     @app.get(DOCS_URL, include_in_schema=False)
     def api_docs() -> HTMLResponse:

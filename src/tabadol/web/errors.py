@@ -12,7 +12,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from tabadol.errors import ErrorCode, TabadolError
@@ -29,6 +29,15 @@ def error_response(error: TabadolError, headers: dict[str, str] | None = None) -
     return JSONResponse(error.to_json(), status_code=error.http_status, headers=headers)
 
 
+def _answer(request: Request, error: TabadolError, headers: dict[str, str] | None = None) -> Response:
+    """The portal renders errors on its pages as pages (app.state.error_page); the API answers JSON."""
+    page = getattr(request.app.state, "error_page", None)
+    rendered = page(request, error) if page is not None else None
+    if rendered is not None:
+        return rendered
+    return error_response(error, headers)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(TabadolError, _on_tabadol_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _on_validation_error)  # type: ignore[arg-type]
@@ -36,12 +45,12 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Exception, _on_unexpected)
 
 
-async def _on_tabadol_error(request: Request, exc: TabadolError) -> JSONResponse:
-    return error_response(exc)
+async def _on_tabadol_error(request: Request, exc: TabadolError) -> Response:
+    return _answer(request, exc)
 
 
-async def _on_validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
-    return error_response(validation_error(exc.errors()))
+async def _on_validation_error(request: Request, exc: RequestValidationError) -> Response:
+    return _answer(request, validation_error(exc.errors()))
 
 
 def validation_error(errors: Any) -> TabadolError:
@@ -59,10 +68,10 @@ def validation_error(errors: Any) -> TabadolError:
     return TabadolError(ErrorCode.INVALID_REQUEST_BODY, reason=detail)
 
 
-async def _on_http_exception(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+async def _on_http_exception(request: Request, exc: StarletteHTTPException) -> Response:
     headers = dict(exc.headers) if exc.headers else None
     if exc.status_code == 404:
-        return error_response(TabadolError(ErrorCode.NOT_FOUND, path=request.url.path), headers)
+        return _answer(request, TabadolError(ErrorCode.NOT_FOUND, path=request.url.path), headers)
     if exc.status_code == 405:
         error = TabadolError(ErrorCode.METHOD_NOT_ALLOWED, method=request.method, path=request.url.path)
         return error_response(error, headers)
@@ -70,7 +79,7 @@ async def _on_http_exception(request: Request, exc: StarletteHTTPException) -> J
     return error_response(TabadolError(ErrorCode.INTERNAL), headers)
 
 
-async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+async def _on_unexpected(request: Request, exc: Exception) -> Response:
     # Logged in full for operators; the client learns only that nothing was applied.
     log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
-    return error_response(TabadolError(ErrorCode.INTERNAL))
+    return _answer(request, TabadolError(ErrorCode.INTERNAL))

@@ -27,6 +27,7 @@ from tabadol.storage.migrations import (
     v011_signing_keys,
     v012_item_provenance,
     v013_claim_reviews,
+    v014_web_accounts,
 )
 
 
@@ -51,6 +52,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(11, "published signing keys", v011_signing_keys.apply),
     Migration(12, "item provenance", v012_item_provenance.apply),
     Migration(13, "fact checks (ClaimReview) and their matches with items", v013_claim_reviews.apply),
+    Migration(14, "newsroom accounts, sessions and failed logins", v014_web_accounts.apply),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version
