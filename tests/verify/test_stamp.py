@@ -98,3 +98,15 @@ def test_signatures_without_a_known_key_are_refused(stamper: ItemStamper) -> Non
         finding(
             stamper, DeclaredSignature(signed(private_pem, 1).signature, "ed25519:0000000000000000"), [own]
         )
+
+
+def test_the_stamper_travels_between_processes(stamper: ItemStamper) -> None:
+    """File ingest prepares requests in worker processes; their stamper comes back pickled."""
+    import pickle
+
+    copy = pickle.loads(pickle.dumps(stamper))
+    assert copy.key_id == stamper.key_id
+    original = stamper.provenance("irna", "urn:irna:1", 1, ITEM, None, [], NOW)
+    again = copy.provenance("irna", "urn:irna:1", 1, ITEM, None, [], NOW)
+    assert original is not None and again is not None
+    assert original.provenance.signature == again.provenance.signature  # Ed25519 is deterministic

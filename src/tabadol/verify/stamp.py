@@ -75,6 +75,12 @@ class ItemStamper:
         object.__setattr__(self, "_private", key)
         object.__setattr__(self, "_key_id", public_key_id(public_key_of(self.private_pem)))
 
+    def __reduce__(self) -> tuple[type[ItemStamper], tuple[bytes, str]]:
+        # File ingest parses in worker processes and sends the prepared requests back pickled; the
+        # loaded key object cannot be pickled, so the stamper travels as its PEM (between the hub's
+        # own processes, which can read the key file anyway) and is rebuilt on arrival.
+        return (ItemStamper, (self.private_pem, self.hub_name))
+
     @property
     def key_id(self) -> str:
         return self._key_id
