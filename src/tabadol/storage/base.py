@@ -24,6 +24,7 @@ from tabadol.errors import TabadolError
 from tabadol.storage.claims import StoredClaimMatch, StoredClaimReview
 from tabadol.storage.delivery import Decider, EventContent, WebhookSecrets
 from tabadol.storage.jobs import Job, JobSpec
+from tabadol.storage.search import ItemHead
 from tabadol.storage.signals import Signals
 from tabadol.types import (
     ApiKey,
@@ -159,6 +160,23 @@ class Storage(Protocol):
         """The item at its newest version, embargoed or not: callers decide what may be shown."""
 
     def get_item_by_guid(self, guid: str) -> Item | None: ...
+
+    def get_items(self, item_ids: Sequence[str]) -> dict[str, Item]:
+        """The items among `item_ids` at their newest version, by id (unknown ids are left out), in
+        one query per few hundred ids, embargoed or not: callers decide what may be shown."""
+
+    def match_heads(
+        self, query: ItemQuery, terms: Sequence[str], limit: int, ids: Sequence[str] | None = None
+    ) -> list[ItemHead]:
+        """Search: items that pass `query`'s filters (embargo, members, languages, times, statuses)
+        and whose text holds every one of `terms` (each a substring, in the search form, as
+        ItemQuery.text), newest first, at most `limit`; with `ids`, only among those."""
+
+    def component_data(
+        self, item_ids: Sequence[str], components: Sequence[str]
+    ) -> dict[str, dict[str, Mapping[str, Any]]]:
+        """item id -> component -> stored data of the named enrichment components (failed results
+        left out): what a search filters and counts by, without the rest of the enrichment."""
 
     def list_items(self, query: ItemQuery, limit: int, cursor: str | None = None) -> Page:
         """Newest first by (version_created, id). The cursor is opaque and stable under inserts:

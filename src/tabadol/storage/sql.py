@@ -27,10 +27,11 @@ from sqlalchemy.sql.elements import ColumnElement
 from tabadol.errors import ErrorCode, TabadolError
 from tabadol.ingest.accept import item_id_for_guid
 from tabadol.storage import claims as claim_rows
-from tabadol.storage import index
+from tabadol.storage import fulltext, index
 from tabadol.storage import jobs as job_queue
 from tabadol.storage import provenance as provenance_rows
 from tabadol.storage import schema as t
+from tabadol.storage import search as search_rows
 from tabadol.storage import signing_keys as signing_key_rows
 from tabadol.storage import subscriptions as subscription_rows
 from tabadol.storage import web_accounts as web_account_rows
@@ -53,6 +54,7 @@ from tabadol.storage.records import (
     to_json,
     version_from_row,
 )
+from tabadol.storage.search import ItemHead
 from tabadol.storage.signals import CHANGES, Signals
 from tabadol.storage.sql_delivery import DeliveryMethods
 from tabadol.storage.vectors import InProcessVectorIndex
@@ -301,6 +303,22 @@ class SqlStorage(DeliveryMethods, abc.ABC):
     def get_item_by_guid(self, guid: str) -> Item | None:
         return self._one_item(t.items.c.guid == guid)
 
+    def get_items(self, item_ids: Sequence[str]) -> dict[str, Item]:
+        with self._read() as connection:
+            return search_rows.load_items(connection, item_ids)
+
+    def match_heads(
+        self, query: ItemQuery, terms: Sequence[str], limit: int, ids: Sequence[str] | None = None
+    ) -> list[ItemHead]:
+        with self._read() as connection:
+            return search_rows.match_heads(connection, query, terms, limit, ids)
+
+    def component_data(
+        self, item_ids: Sequence[str], components: Sequence[str]
+    ) -> dict[str, dict[str, Mapping[str, Any]]]:
+        with self._read() as connection:
+            return search_rows.load_component_data(connection, item_ids, components)
+
     def _one_item(self, condition: ColumnElement[bool]) -> Item | None:
         with self._read() as connection:
             row = connection.execute(item_select().where(condition)).first()
@@ -320,6 +338,10 @@ class SqlStorage(DeliveryMethods, abc.ABC):
             )
         statement = statement.order_by(t.items.c.version_created.desc(), t.items.c.id.desc()).limit(limit + 1)
         with self._read() as connection:
+            # A rare text is looked up in SQLite's full-text index; LIKE still decides (fulltext.py).
+            indexed = fulltext.narrowing(connection, query.text) if query.text else None
+            if indexed is not None:
+                statement = statement.where(indexed)
             rows = connection.execute(statement).all()
         found = [item_from_row(row) for row in rows[:limit]]
         more = len(rows) > limit

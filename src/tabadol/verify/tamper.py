@@ -3,9 +3,12 @@ none of these? Evidence, never a judgement of anyone's viewpoint.
 
     text ──► language (the enrichment's identifier) ──► candidates:
                  words: items containing one of three runs of the text's consecutive words (the
-                        most distinctive, not overlapping: one changed word cannot hide the source)
-                 meaning: the nearest item vectors (multilingual embedding), in any language
+                        most distinctive, not overlapping: one changed word cannot hide the source);
+                        when a run is in many items, also the items containing the whole text
              ──► same language: word-level comparison (verify/compare.py) with each candidate
+             ──► the answer, when one is the text's source; else more candidates:
+                 meaning: the nearest item vectors (multilingual embedding), in any language
+             ──► same language: word-level comparison with each new candidate
                  other languages: embedding similarity
              ──► the answer
 
@@ -26,7 +29,7 @@ embedding cosine above which a text in another language is taken as a translatio
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -83,23 +86,30 @@ def check_text(
         raise TabadolError(ErrorCode.INVALID_QUERY, param="text", reason=f"over {MAX_TEXT_CHARS} characters")
     now = now or utc_now()
     language = _primary(language) or _primary(RuleAndCld2Identifier().identify(text).tag)
+    # A source found by its words answers without the embedding (the slowest step of a check): the
+    # nearest vectors are only needed for translations and for sources whose phrases were all changed.
+    whole = normalize_for_search(text)
+    found, crowded = _by_words(hub, whole, now)
+    candidates = {item.id: item for item in found}
+    best = _best_source(_same_language(candidates.values(), language), text, language)
+    if crowded and (best is None or best[1].verdict != "verbatim"):
+        # A run in HITS_PER_RUN items or more (a sentence many items share) may have missed the item
+        # the text was taken from among older ones: the whole text finds it, and it comes before one
+        # that merely shares most words. Only then: without an index (PostgreSQL without pg_trgm)
+        # every look-up is a scan of the items. (Not crowded, every item holding a run was found.)
+        quoting = {item.id: item for item in _search(hub, whole, now) if item.id not in candidates}
+        candidates.update(quoting)
+        best = _best_source(_same_language(quoting.values(), language), text, language) or best
+    if best is not None:
+        return _source_answer(best, language, len(candidates))
     # Embedded as items are (the start of the text, prepared the same way), so cosines compare.
     vector = (embedder or default_embedder()).embed_passages([embedding_text("", text)])[0]
     nearest = _nearest(hub, vector, now)
-    candidates = {item.id: item for item in _by_words(hub, text, now)}
-    candidates.update({item.id: item for item, _, _ in nearest})
-    same = [item for item in candidates.values() if _primary(item.language) == language or language is None]
-    best = _best_source(same, text, language)
+    unseen = {item.id: item for item, _, _ in nearest if item.id not in candidates}
+    candidates.update(unseen)
+    best = _best_source(_same_language(unseen.values(), language), text, language)
     if best is not None:
-        item, comparison = best
-        return TamperAnswer(
-            comparison.verdict,
-            item,
-            comparison.similarity.quoted_ratio,
-            language,
-            comparison,
-            len(candidates),
-        )
+        return _source_answer(best, language, len(candidates))
     query = _centred(vector, language)
     others = sorted(
         (
@@ -115,10 +125,23 @@ def check_text(
     return TamperAnswer("unknown", None, 0.0, language, None, len(candidates))
 
 
+def _source_answer(best: tuple[Item, Comparison], language: str | None, considered: int) -> TamperAnswer:
+    """The answer naming a same-language source: verbatim or altered, with the comparison."""
+    item, comparison = best
+    return TamperAnswer(
+        comparison.verdict, item, comparison.similarity.quoted_ratio, language, comparison, considered
+    )
+
+
 def _primary(tag: str | None) -> str | None:
     if not tag or tag == "und":
         return None
     return tag.split("-", 1)[0].lower()
+
+
+def _same_language(items: Iterable[Item], language: str | None) -> list[Item]:
+    """The items in the text's language (every item when the language is unknown)."""
+    return [item for item in items if language is None or _primary(item.language) == language]
 
 
 def _best_source(items: Sequence[Item], text: str, language: str | None) -> tuple[Item, Comparison] | None:
@@ -153,16 +176,25 @@ def _centred(vector: Any, language: str | None) -> np.ndarray:
     return centred / norm if norm else centred
 
 
-def _by_words(hub: Hub, text: str, now: datetime) -> list[Item]:
-    """Items containing one of a few runs of the text's consecutive words (the store's text search
-    matches a phrase in the search form): the most distinctive runs (longest words), not overlapping,
-    so one changed or added word spoils at most one of them."""
+def _by_words(hub: Hub, whole: str, now: datetime) -> tuple[list[Item], bool]:
+    """Items containing one of a few runs of the text's consecutive words (`whole`: the text in the
+    search form, which the store's text search matches): the most distinctive runs (longest words),
+    not overlapping, so one changed or added word spoils at most one of them. With them, whether a run
+    shorter than the whole text filled its HITS_PER_RUN (more items may hold it)."""
     found: dict[str, Item] = {}
-    for phrase in _distinctive_runs(normalize_for_search(text).split()):
-        query = ItemQuery(text=phrase, now=now, pub_statuses=(PubStatus.USABLE,))
-        for item in hub.list_items(query, HITS_PER_RUN).items:
+    crowded = False
+    for phrase in _distinctive_runs(whole.split()):
+        hits = _search(hub, phrase, now)
+        crowded = crowded or (phrase != whole and len(hits) >= HITS_PER_RUN)
+        for item in hits:
             found.setdefault(item.id, item)
-    return list(found.values())
+    return list(found.values()), crowded
+
+
+def _search(hub: Hub, phrase: str, now: datetime) -> list[Item]:
+    """The newest readable, usable items containing `phrase` (at most HITS_PER_RUN)."""
+    query = ItemQuery(text=phrase, now=now, pub_statuses=(PubStatus.USABLE,))
+    return list(hub.list_items(query, HITS_PER_RUN).items)
 
 
 def _distinctive_runs(words: Sequence[str]) -> list[str]:

@@ -28,6 +28,7 @@ from tabadol.storage.migrations import (
     v012_item_provenance,
     v013_claim_reviews,
     v014_web_accounts,
+    v015_search_fts,
 )
 
 
@@ -53,6 +54,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(12, "item provenance", v012_item_provenance.apply),
     Migration(13, "fact checks (ClaimReview) and their matches with items", v013_claim_reviews.apply),
     Migration(14, "newsroom accounts, sessions and failed logins", v014_web_accounts.apply),
+    Migration(15, "full-text index for text search (SQLite FTS5 trigram)", v015_search_fts.apply),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

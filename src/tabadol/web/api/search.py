@@ -55,15 +55,16 @@ def semantic_hits(
     vector = default_embedder().embed_queries([q])[0]
     # Ask for more than needed: some neighbours are filtered out below (member, embargo, kill).
     found = hub.storage.nearest(vector, limit * 3 + 10, languages=_language_filter(languages))
+    wanted = [entry.item_id for entry, _ in found if not members or entry.member_code in members]
+    # One read for every neighbour (not one per hit); the reading rules are applied here, as
+    # Hub.readable_item applies them: nothing under embargo at `now`, no killed item.
+    items = hub.storage.get_items(wanted)
     hits: list[tuple[Item, float]] = []
     for entry, score in found:
-        if members and entry.member_code not in members:
+        item = items.get(entry.item_id)
+        if item is None or (members and entry.member_code not in members):
             continue
-        try:
-            item = hub.readable_item(entry.item_id, now)
-        except TabadolError:
-            continue
-        if item.pub_status is PubStatus.CANCELED:
+        if item.is_embargoed(now) or item.pub_status is PubStatus.CANCELED:
             continue
         hits.append((item, score))
         if len(hits) >= limit:
