@@ -563,9 +563,29 @@ def demo(
         f"Members added: {', '.join(report.members_added) or 'none (all present)'}. "
         f"Items: {decisions[Decision.NEW_ITEM]} new, {report.wires_skipped} already loaded."
     )
+    _print_demo_logins(report)
     key_state = "existing" if report.admin_key_reused else "new"
     out.print(f"Admin API key ({key_state}, also in {report.admin_key_file}):", markup=False)
     sys.stdout.write(report.admin_token + "\n")
+
+
+def _print_demo_logins(report: Any) -> None:
+    """The newsroom logins: passwords set by this run are printed (once); otherwise where they are."""
+    fresh = [login for login in report.newsroom_logins if login.new]
+    if not fresh:
+        out.print(f"Newsroom accounts: unchanged; passwords in {report.accounts_file}.", markup=False)
+        return
+    out.print(
+        f"Newsroom accounts (log in at /en/newsroom/login; passwords also in {report.accounts_file}, "
+        "mode 0600; printed only on this run):",
+        markup=False,
+    )
+    for login in fresh:
+        account = login.account
+        out.print(
+            f"  {account.username:<24} {account.role.value:<7} {account.member_code:<13} {login.password}",
+            markup=False,
+        )
 
 
 def reset_sqlite_database(settings: Settings) -> None:
@@ -710,12 +730,20 @@ def _register_provenance_commands() -> None:
     app.command("sign")(cli_provenance.sign_command)
 
 
+def _register_account_commands() -> None:
+    from tabadol import cli_accounts
+
+    agency_app.add_typer(cli_accounts.user_app, name="user")
+    agency_app.command("users")(cli_accounts.users)
+
+
 _register_enrichment_commands()
 _register_subscription_commands()
 _register_webhook_commands()
 _register_report_commands()
 _register_factcheck_commands()
 _register_provenance_commands()
+_register_account_commands()
 
 
 def main() -> None:

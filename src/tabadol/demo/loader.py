@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from tabadol.demo.accounts import ACCOUNTS_FILE, DemoLogin, ensure_demo_accounts
 from tabadol.demo.members import ADMIN_KEY_MEMBER, DEMO_MEMBERS
 from tabadol.demo.wires import Wire, flores_wires, seed_wires
 from tabadol.errors import ErrorCode, TabadolError
@@ -36,10 +37,14 @@ class DemoReport:
     admin_key_id: str = ""
     admin_key_reused: bool = False
     admin_key_file: Path | None = None
+    # Newsroom accounts (one editor per member, one admin); passwords printed only when set by this run.
+    newsroom_logins: list[DemoLogin] = field(default_factory=list)
+    accounts_file: Path | None = None
 
 
 def load_demo(hub: Hub, now: datetime | None = None, key_dir: Path | None = None) -> DemoReport:
-    """Load everything; the admin token is written to `<key_dir or data_dir>/demo-admin-key.txt`."""
+    """Load everything; the admin token is written to `<key_dir or data_dir>/demo-admin-key.txt`, the
+    newsroom accounts' passwords to `demo-accounts.txt` beside it."""
     now = now or utc_now()
     report = DemoReport()
     report.members_added = add_demo_members(hub)
@@ -50,6 +55,8 @@ def load_demo(hub: Hub, now: datetime | None = None, key_dir: Path | None = None
     key_file = (key_dir or hub.settings.data_dir) / ADMIN_KEY_FILE
     report.admin_key_file = key_file
     ensure_admin_key(hub, key_file, report)
+    report.accounts_file = (key_dir or hub.settings.data_dir) / ACCOUNTS_FILE
+    report.newsroom_logins = ensure_demo_accounts(hub, report.accounts_file)
     return report
 
 

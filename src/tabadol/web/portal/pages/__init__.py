@@ -13,4 +13,15 @@ from tabadol.web.portal.routing import PortalRouter
 
 def areas() -> list[PortalRouter]:
     """Every area's router, in the order their routes are matched."""
-    return []
+    from tabadol.web.portal.pages import admin, desk, digest, newsroom, public, search, settings, verify
+
+    return [
+        newsroom.portal,
+        settings.portal,
+        admin.portal,
+        verify.portal,
+        desk.portal,
+        search.portal,
+        digest.portal,
+        public.portal,
+    ]

@@ -1,0 +1,388 @@
+"""The search page's query: items found by their words, by their meaning across languages, or both,
+with filters and the counts of each filter's values (facets).
+
+What runs, whatever the size of the store (a handful of queries, none per hit):
+1. words: `Storage.match_heads` with every word of the query as a substring of the search text
+   (enrich.normalize: letter variants, digits, case and marks do not matter), newest first, at most
+   WORD_CANDIDATES; light rows only.
+2. meaning: the query embedded as the items are (multilingual e5, as a query), the NEAREST nearest
+   items (`Storage.nearest`, any language), kept when similar enough (SEMANTIC_FLOOR), then checked
+   against the same filters and reading rules in one `match_heads` over their ids.
+3. the topics and countries of all candidates in one read (`Storage.component_data`), the topic and
+   country filters applied, the facets counted over what is left;
+4. the two lists fused by reciprocal rank (as the API's hybrid search), and only the page shown read
+   in full (`Storage.get_items`).
+The counts are over the candidates: every word match up to WORD_CANDIDATES (the page says when the
+words matched more) and the semantic neighbours above the floor.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timedelta
+from functools import lru_cache
+from typing import Any
+
+from tabadol.enrich.embed import default_embedder
+from tabadol.enrich.normalize import normalize_for_search
+from tabadol.hub import Hub
+from tabadol.storage.search import ItemHead
+from tabadol.types import Item, ItemQuery, MemberInfo, PubStatus
+from tabadol.web.portal.languages import Language
+from tabadol.web.portal.pages.facets import (
+    CASPIAN,
+    FACET_COMPONENTS,
+    country_label,
+    item_countries,
+    item_topics,
+    language_label,
+    topic_label,
+)
+
+PAGE_SIZE = 20
+WORD_CANDIDATES = 500
+NEAREST = 60
+# Cosine (e5 query against passage) at or above which a neighbour counts as found by its meaning.
+# Measured on the FLORES articles: a Persian headline against its Russian and Azerbaijani article
+# scores 0.81 or more (5th percentile), against the other articles at most 0.81 (99th percentile 0.807).
+SEMANTIC_FLOOR = 0.80
+RRF_K = 60  # reciprocal-rank fusion constant, as the API's hybrid search
+MAX_QUERY_CHARS = 500
+FACET_VALUES = 12  # values listed per facet (the selected ones always are)
+SNIPPET_BEFORE = 12  # words of context before the first match
+SNIPPET_WORDS = 40
+MODES = ("both", "words", "meaning")
+# A phrase in straight, guillemet or curly quotes ("...", «...», “...”) is one term; a word is another.
+_PHRASE = re.compile(r'"([^"]+)"|«([^»]+)»|“([^”]+)”|(\S+)')
+_WORD = re.compile(r"\S+")
+
+
+@dataclass(frozen=True, slots=True)
+class SearchForm:
+    """What the reader asked for, read from the query string."""
+
+    q: str = ""
+    mode: str = "both"
+    languages: tuple[str, ...] = ()
+    members: tuple[str, ...] = ()
+    topics: tuple[str, ...] = ()
+    countries: tuple[str, ...] = ()
+    since: date | None = None
+    until: date | None = None
+    page: int = 1
+
+    @property
+    def filtered(self) -> bool:
+        return bool(
+            self.languages or self.members or self.topics or self.countries or self.since or self.until
+        )
+
+    def params(self) -> list[tuple[str, str]]:
+        """The form as query parameters (page left out: a changed search starts on page 1)."""
+        out: list[tuple[str, str]] = [("q", self.q)] if self.q else []
+        if self.mode != "both":
+            out.append(("mode", self.mode))
+        out += [("language", v) for v in self.languages] + [("member", v) for v in self.members]
+        out += [("topic", v) for v in self.topics] + [("country", v) for v in self.countries]
+        if self.since:
+            out.append(("from", self.since.isoformat()))
+        if self.until:
+            out.append(("to", self.until.isoformat()))
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class FacetValue:
+    value: str
+    label: str
+    count: int
+    selected: bool
+    query: str  # the query string with this value toggled
+    day: date | None = None  # the day facet's values, for the page to write as a date
+
+
+@dataclass(frozen=True, slots=True)
+class Facet:
+    name: str  # language | member | topic | country | day
+    values: tuple[FacetValue, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SnippetPart:
+    text: str
+    match: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    item_id: str
+    headline: str
+    language: str | None
+    language_name: str  # in the interface's language
+    member: str
+    member_name: str
+    at: datetime
+    snippet: tuple[SnippetPart, ...]
+    by_words: bool
+    by_meaning: bool
+    similarity: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class SearchOutcome:
+    hits: tuple[Hit, ...]
+    total: int
+    words_capped: bool  # the words matched more items than were counted
+    facets: tuple[Facet, ...]
+    page: int
+    pages: int
+    queries: dict[str, str]  # prev / next page query strings
+
+
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    head: ItemHead
+    word_rank: int | None = None
+    meaning_rank: int | None = None
+    similarity: float | None = None
+
+    @property
+    def score(self) -> float:
+        ranks = (self.word_rank, self.meaning_rank)
+        return sum(1.0 / (RRF_K + rank) for rank in ranks if rank is not None)
+
+
+def terms_of(q: str) -> tuple[str, ...]:
+    """The words (and "quoted phrases") of a query, each of which a word match must contain."""
+    found = ["".join(groups) for groups in _PHRASE.findall(q)]
+    return tuple(dict.fromkeys(term.strip() for term in found if term.strip(' "«»“”')))
+
+
+def day_bounds(day: date, lang: Language) -> tuple[datetime, datetime]:
+    """The instants a day of the interface's time zone begins and ends (in UTC)."""
+    start = datetime.combine(day, time.min, lang.zone)
+    return start, start + timedelta(days=1) - timedelta(microseconds=1)
+
+
+def search(
+    hub: Hub, form: SearchForm, lang: Language, now: datetime, members: Sequence[MemberInfo]
+) -> SearchOutcome:
+    """The page of results the form asks for; `members`: every member (the page has read them)."""
+    base = ItemQuery(
+        member_codes=form.members,
+        languages=form.languages,
+        since=day_bounds(form.since, lang)[0] if form.since else None,
+        until=day_bounds(form.until, lang)[1] if form.until else None,
+        pub_statuses=(PubStatus.USABLE,),
+        now=now,
+    )
+    terms = terms_of(form.q)
+    candidates: dict[str, _Candidate] = {}
+    capped = False
+    if form.mode in ("both", "words") or not form.q:
+        heads = hub.storage.match_heads(base, terms, WORD_CANDIDATES + 1)
+        capped = len(heads) > WORD_CANDIDATES
+        for rank, head in enumerate(heads[:WORD_CANDIDATES], start=1):
+            candidates[head.id] = _Candidate(head, word_rank=rank)
+    if form.q and form.mode in ("both", "meaning"):
+        for rank, (head, similarity) in enumerate(_by_meaning(hub, form.q, base), start=1):
+            known = candidates.get(head.id, _Candidate(head))
+            candidates[head.id] = replace(known, meaning_rank=rank, similarity=round(similarity, 4))
+    about = hub.storage.component_data(list(candidates), FACET_COMPONENTS)
+    kept = [c for c in candidates.values() if _passes(about.get(c.head.id, {}), form)]
+    kept.sort(key=lambda c: (-c.score, -c.head.version_created.timestamp(), c.head.id))
+    by_code = {member.code: member for member in members}
+    pages = max(1, -(-len(kept) // PAGE_SIZE))
+    page = min(max(form.page, 1), pages)
+    shown = kept[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+    items = hub.storage.get_items([c.head.id for c in shown])
+    hits = tuple(_hit(items[c.head.id], c, by_code, terms, lang) for c in shown if c.head.id in items)
+    facets = _facets(kept, about, form, by_code, lang)
+    return SearchOutcome(hits, len(kept), capped, facets, page, pages, _page_queries(form, page, pages))
+
+
+def _by_meaning(hub: Hub, q: str, base: ItemQuery) -> list[tuple[ItemHead, float]]:
+    vector = default_embedder().embed_queries([q])[0]
+    languages = _language_variants(base.languages)
+    found = hub.storage.nearest(vector, NEAREST, base.since, base.until, languages)
+    close = {entry.item_id: score for entry, score in found if score >= SEMANTIC_FLOOR}
+    if not close:
+        return []
+    # The same filters and reading rules as the word matches (embargo, kills, members), in one read.
+    readable = {head.id: head for head in hub.storage.match_heads(base, (), len(close), ids=list(close))}
+    ranked = sorted(close.items(), key=lambda pair: -pair[1])
+    return [(readable[item_id], score) for item_id, score in ranked if item_id in readable]
+
+
+def _language_variants(languages: Sequence[str]) -> tuple[str, ...]:
+    # The vector index stores the detected tag ("kk-Latn"): a filter on "kk" covers its scripts.
+    expanded = set(languages)
+    for tag in languages:
+        expanded.update({f"{tag}-Latn", f"{tag}-Cyrl", f"{tag}-Arab"})
+    return tuple(sorted(expanded))
+
+
+def _passes(data: Mapping[str, Mapping[str, Any]], form: SearchForm) -> bool:
+    if form.topics and not set(form.topics) & set(item_topics(data)):
+        return False
+    return not (form.countries and not set(form.countries) & set(item_countries(data)))
+
+
+def _hit(
+    item: Item, candidate: _Candidate, members: Mapping[str, MemberInfo], terms: Sequence[str], lang: Language
+) -> Hit:
+    member = members.get(item.member_code)
+    return Hit(
+        item_id=item.id,
+        headline=item.headline,
+        language=item.language,
+        language_name=language_label(item.language or "und", lang),
+        member=item.member_code,
+        member_name=member.name(lang.code) if member else item.member_code,
+        at=item.version_created,
+        snippet=snippet(item.body_text or item.headline, terms),
+        by_words=candidate.word_rank is not None and bool(terms),
+        by_meaning=candidate.meaning_rank is not None,
+        similarity=candidate.similarity,
+    )
+
+
+def snippet(text: str, terms: Sequence[str]) -> tuple[SnippetPart, ...]:
+    """About SNIPPET_WORDS words of `text` around the first word that holds a term, with the words
+    holding one marked; the lead of the text when none does (an item found by its meaning)."""
+    words = [(m.start(), m.end()) for m in _WORD.finditer(text)]
+    if not words:
+        return ()
+    # A phrase spans words: a word matches when it holds any word of a term (in the search form).
+    pieces = {piece for term in terms for piece in normalize_for_search(term).split()}
+
+    def holds(n: int) -> bool:
+        word = _search_form(text[words[n][0] : words[n][1]])
+        return any(piece in word for piece in pieces)
+
+    # One pass over the whole text first: most items found by meaning hold none of the words.
+    present = bool(pieces) and any(piece in normalize_for_search(text) for piece in pieces)
+    first = next((n for n in range(len(words)) if holds(n)), 0) if present else 0
+    start = max(0, first - SNIPPET_BEFORE)
+    end = min(len(words), start + SNIPPET_WORDS)
+    parts: list[SnippetPart] = [SnippetPart("… ", False)] if start > 0 else []
+    for n in range(start, end):
+        if n > start and text[words[n - 1][1] : words[n][0]]:
+            parts.append(SnippetPart(" ", False))
+        parts.append(SnippetPart(text[words[n][0] : words[n][1]], present and holds(n)))
+    if end < len(words):
+        parts.append(SnippetPart(" …", False))
+    return tuple(_merge(parts))
+
+
+@lru_cache(maxsize=65536)
+def _search_form(word: str) -> str:
+    # Words recur across results and searches; their search form is worth remembering.
+    return normalize_for_search(word)
+
+
+def _merge(parts: list[SnippetPart]) -> list[SnippetPart]:
+    out: list[SnippetPart] = []
+    for part in parts:
+        if out and out[-1].match == part.match:
+            out[-1] = SnippetPart(out[-1].text + part.text, part.match)
+        else:
+            out.append(part)
+    return out
+
+
+def _facets(
+    kept: Sequence[_Candidate],
+    about: Mapping[str, Mapping[str, Mapping[str, Any]]],
+    form: SearchForm,
+    members: Mapping[str, MemberInfo],
+    lang: Language,
+) -> tuple[Facet, ...]:
+    languages: Counter[str] = Counter()
+    by_member: Counter[str] = Counter()
+    topics: Counter[str] = Counter()
+    countries: Counter[str] = Counter()
+    days: Counter[str] = Counter()
+    for candidate in kept:
+        head = candidate.head
+        languages[(head.language or "und").split("-")[0]] += 1
+        by_member[head.member_code] += 1
+        days[head.version_created.astimezone(lang.zone).date().isoformat()] += 1
+        data = about.get(head.id, {})
+        topics.update(item_topics(data))
+        countries.update(item_countries(data))
+
+    def member_name(code: str) -> str:
+        member = members.get(code)
+        return member.name(lang.code) if member else code
+
+    return (
+        _facet("language", languages, form.languages, form, lambda v: language_label(v, lang)),
+        _facet("member", by_member, form.members, form, member_name),
+        _facet("topic", topics, form.topics, form, lambda v: topic_label(v, lang)),
+        _facet("country", countries, form.countries, form, lambda v: country_label(v, lang), CASPIAN),
+        _day_facet(days, form),
+    )
+
+
+def _facet(
+    name: str,
+    counts: Counter[str],
+    selected: Sequence[str],
+    form: SearchForm,
+    label: Any,
+    first: Sequence[str] = (),
+) -> Facet:
+    order = sorted(counts, key=lambda v: (v not in first, -counts[v], v))[:FACET_VALUES]
+    order += [value for value in selected if value not in order]
+    field = {"language": "languages", "member": "members", "topic": "topics", "country": "countries"}[name]
+    values = []
+    for value in order:
+        current: tuple[str, ...] = getattr(form, field)
+        toggled = tuple(v for v in current if v != value) if value in current else (*current, value)
+        query = _encode(_with_values(form, field, toggled).params())
+        values.append(FacetValue(value, label(value), counts.get(value, 0), value in selected, query))
+    return Facet(name, tuple(values))
+
+
+def _with_values(form: SearchForm, field: str, values: tuple[str, ...]) -> SearchForm:
+    """The form with one filter's values replaced (and back on page 1)."""
+    if field == "languages":
+        return replace(form, languages=values, page=1)
+    if field == "members":
+        return replace(form, members=values, page=1)
+    if field == "topics":
+        return replace(form, topics=values, page=1)
+    return replace(form, countries=values, page=1)
+
+
+def _day_facet(days: Counter[str], form: SearchForm) -> Facet:
+    """The most recent days with results; choosing one sets both ends of the date filter to it."""
+    chosen = form.since.isoformat() if form.since and form.since == form.until else None
+    values = []
+    for day in sorted(days, reverse=True)[:7]:
+        picked = date.fromisoformat(day)
+        if day == chosen:
+            narrowed = replace(form, since=None, until=None)
+        else:
+            narrowed = replace(form, since=picked, until=picked)
+        values.append(FacetValue(day, day, days[day], day == chosen, _encode(narrowed.params()), picked))
+    return Facet("day", tuple(values))
+
+
+def _page_queries(form: SearchForm, page: int, pages: int) -> dict[str, str]:
+    out: dict[str, str] = {}
+    if page > 1:
+        out["prev"] = _encode([*form.params(), ("page", str(page - 1))])
+    if page < pages:
+        out["next"] = _encode([*form.params(), ("page", str(page + 1))])
+    return out
+
+
+def _encode(params: Sequence[tuple[str, str]]) -> str:
+    from urllib.parse import urlencode
+
+    return urlencode(list(params))

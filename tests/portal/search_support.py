@@ -1,0 +1,110 @@
+"""Helpers for the search and digest page tests: members, FLORES dispatches pushed as ninjs with their
+times, the full enrichment (language, entities, topics, vectors, stories), and HTML parsing."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import lxml.html
+from sqlalchemy import event
+
+import tabadol.demo
+from tabadol.enrich.registry import default_pipeline
+from tabadol.enrich.worker import Enricher, QueueWorker
+from tabadol.hub import Hub
+from tabadol.index.indexer import StorageIndexStage
+from tabadol.serialize import format_datetime
+from tabadol.types import utc_now
+
+FLORES = Path(tabadol.demo.__file__).parent / "data" / "flores" / "dev.jsonl"
+MEMBERS = {
+    "irna": ("IR", ("fa", "en"), {"en": "IRNA", "fa": "ایرنا", "ru": "ИРНА"}),
+    "tass": ("RU", ("ru", "en"), {"en": "TASS", "ru": "ТАСС", "fa": "تاس"}),
+    "azertac": ("AZ", ("az", "ru"), {"en": "AzerTAc", "az": "AZƏRTAC"}),
+}
+
+
+class MovableClock:
+    """Real time plus an offset the test sets (embargoes pass, days change, without sleeping)."""
+
+    def __init__(self) -> None:
+        self.offset = timedelta()
+
+    def __call__(self) -> datetime:
+        return utc_now() + self.offset
+
+
+def flores(number: int) -> dict[str, str]:
+    with FLORES.open(encoding="utf-8") as lines:
+        for index, line in enumerate(lines):
+            if index == number:
+                return dict(json.loads(line)["text"])
+    raise AssertionError(number)
+
+
+def split(text: str) -> tuple[str, str]:
+    """A FLORES article as headline (its first sentence) and body (the rest)."""
+    for mark in (". ", "。", "؟ ", "? "):
+        head, found, rest = text.partition(mark)
+        if found and rest:
+            return head.strip(), rest.strip()
+    return text, text
+
+
+def add_members(hub: Hub) -> None:
+    for code, (country, languages, names) in MEMBERS.items():
+        hub.add_member(code, names, country, languages)
+
+
+def push(hub: Hub, member: str, guid: str, text: str, language: str, at: datetime, **extra: Any) -> str:
+    headline, body = split(text)
+    document = {
+        "uri": guid,
+        "type": "text",
+        "language": language,
+        "headlines": [{"role": "main", "value": headline}],
+        "bodies": [{"role": "main", "contentType": "text/plain", "value": body}],
+        "versionCreated": format_datetime(at),
+        **extra,
+    }
+    data = json.dumps(document, ensure_ascii=False).encode()
+    return hub.ingest_payload(member, data, "application/ninjs+json", via="test").outcomes[0].item_id
+
+
+def enrich(hub: Hub) -> None:
+    """Every queued item through the default pipeline and the index stage (vectors, stories)."""
+    worker = QueueWorker(Enricher(hub.storage, default_pipeline(), StorageIndexStage(hub.storage)), name="t")
+    worker.drain()
+
+
+def page(html: str) -> lxml.html.HtmlElement:
+    return lxml.html.fromstring(html)
+
+
+def by_class(root: lxml.html.HtmlElement, name: str) -> list[lxml.html.HtmlElement]:
+    return list(root.xpath(f'.//*[contains(concat(" ", normalize-space(@class), " "), " {name} ")]'))
+
+
+def text_of(element: lxml.html.HtmlElement) -> str:
+    return " ".join(element.text_content().split())
+
+
+@contextmanager
+def counting_statements(hub: Hub) -> Iterator[list[str]]:
+    """The SQL statements the store runs inside the block."""
+    engine = hub.storage.engine  # type: ignore[attr-defined]
+    seen: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
