@@ -8,6 +8,7 @@ the file or each make one: every hub key is published, and a signature names its
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 from tabadol.errors import ErrorCode, TabadolError
@@ -53,8 +54,10 @@ def write_private_key(path: Path, private_pem: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.exists():
         raise TabadolError(ErrorCode.SIGNING_KEY_EXISTS, key_id=str(path))
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    # A unique name per writer (mkstemp makes it with mode 0600): two processes, or two hubs in one
+    # process, making the key at the same moment never share a temporary file.
+    descriptor, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    temporary = Path(name)
     try:
         with os.fdopen(descriptor, "wb") as handle:
             handle.write(private_pem)
