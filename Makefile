@@ -10,7 +10,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 export TABADOL_DATA_DIR ?= var
 
-.PHONY: install run test lint format bench clean
+.PHONY: install chromium run test test-browser lint format bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,7 +18,22 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP) chromium
+
+# The browser tests (tests/browser/) drive the system's Chromium, never a downloaded one, with fonts
+# for Persian, Arabic and Cyrillic. Root on Debian or Ubuntu gets them installed here; anyone else is
+# told the command (the tests fail without Chromium, saying the same).
+CHROMIUM_PACKAGES := chromium fonts-noto-core
+CHROMIUM_BIN ?= /usr/bin/chromium
+chromium:
+	@if [ ! -x $(CHROMIUM_BIN) ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get install -y --no-install-recommends $(CHROMIUM_PACKAGES) || \
+	      { apt-get update && apt-get install -y --no-install-recommends $(CHROMIUM_PACKAGES); }; \
+	  else \
+	    echo "The browser tests need Chromium: sudo apt-get install -y --no-install-recommends $(CHROMIUM_PACKAGES)"; \
+	  fi; \
+	fi
 
 run: install
 	$(BIN)/tabadol migrate
@@ -29,6 +44,9 @@ test: install
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
+
+test-browser: install
+	$(BIN)/python -m pytest -q tests/browser
 
 lint: install
 	$(BIN)/ruff check src tests bench
