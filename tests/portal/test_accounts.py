@@ -93,3 +93,11 @@ def test_disabling_an_account_ends_its_sessions(hub: Hub, leila: None) -> None:
     with pytest.raises(TabadolError) as refused:
         accounts.log_in(hub.storage, "leila", PASSWORD, None)
     assert refused.value.code is ErrorCode.LOGIN_FAILED
+
+
+def test_a_new_password_ends_the_accounts_sessions(hub: Hub, leila: None) -> None:
+    login = accounts.log_in(hub.storage, "leila", PASSWORD, None)
+    assert hub.storage.set_web_user_password("leila", accounts.hash_password("another long password"))
+    assert accounts.session_for(hub.storage, login.token) is None
+    again = accounts.log_in(hub.storage, "leila", "another long password", None)
+    assert again.session.user.username == "leila"

@@ -507,7 +507,8 @@ class Storage(Protocol):
 
     def list_web_users(self, member_code: str | None = None) -> list[WebUser]: ...
 
-    def set_web_user_password(self, username: str, password_hash: str) -> bool: ...
+    def set_web_user_password(self, username: str, password_hash: str) -> bool:
+        """Change a password and end the account's sessions; False if there is no such account."""
 
     def disable_web_user(self, username: str, now: datetime) -> bool:
         """Disable an account and end its sessions; False if there is no live account."""

@@ -59,8 +59,14 @@ def load_web_users(connection: Connection, member_code: str | None) -> list[WebU
 
 
 def set_password_hash(connection: Connection, username: str, password_hash: str) -> bool:
-    statement = update(t.web_users).where(t.web_users.c.username == username)
-    return connection.execute(statement.values(password_hash=password_hash)).rowcount > 0
+    """Change a password and end the account's sessions: whoever knew the old one is logged out."""
+    users = t.web_users.c
+    row = connection.execute(select(users.id).where(users.username == username)).first()
+    if row is None:
+        return False
+    connection.execute(update(t.web_users).where(users.id == row.id).values(password_hash=password_hash))
+    connection.execute(delete(t.web_sessions).where(t.web_sessions.c.user_id == row.id))
+    return True
 
 
 def disable_web_user(connection: Connection, username: str, now: datetime) -> bool:
