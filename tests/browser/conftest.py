@@ -115,11 +115,16 @@ def page(chromium: Any) -> Iterator[Any]:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Every browser test starts real processes (the hub, Chromium): `-m "not slow"` leaves them out."""
+    """Every browser test starts real processes (the hub, Chromium): `-m "not slow"` leaves them out.
+
+    They also run last: Playwright's synchronous API keeps an event loop running in the main thread
+    until the session ends, and a later test calling asyncio.run() there would find it running."""
     here = Path(__file__).parent
-    for item in items:
-        if here in item.path.parents:
-            item.add_marker(pytest.mark.slow)
+    browser = [item for item in items if here in item.path.parents]
+    for item in browser:
+        item.add_marker(pytest.mark.slow)
+    others = [item for item in items if here not in item.path.parents]
+    items[:] = others + browser
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
