@@ -11,6 +11,7 @@ from sqlalchemy import text
 
 from tabadol.hub import OPERATOR, Hub
 from tabadol.serialize import format_datetime
+from tabadol.storage import fulltext
 from tabadol.storage import search as search_rows
 from tabadol.types import ItemQuery, PubStatus, utc_now
 
@@ -53,7 +54,7 @@ def test_the_index_answers_as_the_scan_does(
     indexed = {terms: found(hub, terms) for terms in TERMS}
     for limit in (1, 2, 3):
         assert [found(hub, terms, limit) for terms in TERMS] == [indexed[t][:limit] for t in TERMS]
-    monkeypatch.setattr(search_rows, "has_fts", lambda connection: False)
+    monkeypatch.setattr(fulltext, "has_index", lambda connection: False)
     assert {terms: found(hub, terms) for terms in TERMS} == indexed
     assert indexed[("ferry",)] == [items[1]] and indexed[("aktau", "baku")] == [items[1]]
     assert indexed[("كشتي",)] == [items[2]]  # Arabic kaf and yeh find the Persian spelling
@@ -74,4 +75,4 @@ def test_the_index_follows_new_versions_and_kills(
                 text("SELECT count(*) FROM items_fts WHERE items_fts MATCH '\"ferry\"'")
             )
             assert rows.scalar() == 1  # the kill notice still names the ferry; the old versions are gone
-            assert search_rows.has_fts(connection)
+            assert fulltext.has_index(connection)

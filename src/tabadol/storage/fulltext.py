@@ -17,6 +17,7 @@ PostgreSQL has its own index (pg_trgm, migration 2), used by the planner for the
 from __future__ import annotations
 
 import weakref
+from collections.abc import Sequence
 
 from sqlalchemy import Connection, Engine, column, literal, select, table, text
 from sqlalchemy.sql.elements import ColumnElement
@@ -68,6 +69,17 @@ def fts_query(pattern: str) -> str | None:
     middle = (len(term) - PIECE) // 2
     pieces = (term[:PIECE], term[middle : middle + PIECE], term[-PIECE:])
     return " AND ".join(_quoted(piece) for piece in pieces)
+
+
+def fts_query_all(patterns: Sequence[str]) -> str | None:
+    """One FTS5 query requiring every pattern the index can serve (see fts_query); None when none can."""
+    queries = [query for pattern in patterns if (query := fts_query(pattern)) is not None]
+    return " AND ".join(queries) if queries else None
+
+
+def index_matches(match: str) -> ColumnElement[bool]:
+    """Items whose search text the index matches with the FTS5 query `match` (a subquery by seq)."""
+    return t.items.c.seq.in_(select(_fts.c.rowid).where(_fts.c[FTS_TABLE].op("MATCH")(literal(match))))
 
 
 def _quoted(term: str) -> str:

@@ -9,18 +9,16 @@ hundreds of candidates to count its facets, and only the page shown needs the it
 from __future__ import annotations
 
 import json
-import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, select, text
+from sqlalchemy import Connection, select
 from sqlalchemy.sql.elements import ColumnElement
 
-from tabadol.enrich.normalize import normalize_for_search
+from tabadol.storage import fulltext
 from tabadol.storage import schema as t
-from tabadol.storage.migrations.v015_search_fts import FTS_TABLE
 from tabadol.storage.queries import filters, item_select, like_pattern
 from tabadol.storage.records import item_from_row
 from tabadol.types import Item, ItemQuery
@@ -66,7 +64,7 @@ def match_heads(
             found.extend(_head(row) for row in connection.execute(statement))
         found.sort(key=lambda head: (head.version_created, head.id), reverse=True)
         return found[:limit]
-    match = fts_query(terms) if has_fts(connection) else None
+    match = fulltext.fts_query_all(terms) if fulltext.has_index(connection) else None
     if match is None:
         return _newest(connection, conditions, limit)
     # A term in most items (a common word) is found fastest by reading the newest items in order
@@ -77,16 +75,12 @@ def match_heads(
         recent = _newest(connection, [*conditions, i.version_created >= since], limit)
         if len(recent) >= limit:
             return recent
-    indexed = i.seq.in_(
-        text(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :fts").bindparams(fts=match)
-    )
-    return _newest(connection, [*conditions, indexed], limit)
+    return _newest(connection, [*conditions, fulltext.index_matches(match)], limit)
 
 
 _HEAD_COLUMNS = (t.items.c.id, t.items.c.member_code, t.items.c.language, t.items.c.version_created)
 # Items read in time order before the full-text index is asked (see match_heads).
 RECENT_WINDOW = 5000
-_FTS_PRESENT: weakref.WeakKeyDictionary[Engine, bool] = weakref.WeakKeyDictionary()
 
 
 def _newest(connection: Connection, conditions: Sequence[ColumnElement[bool]], limit: int) -> list[ItemHead]:
@@ -105,31 +99,6 @@ def _window_start(connection: Connection) -> datetime | None:
     )
     value: datetime | None = connection.execute(statement).scalar()
     return value
-
-
-def has_fts(connection: Connection) -> bool:
-    """Whether the store has the SQLite full-text index (migration 15), checked once per engine."""
-    if connection.dialect.name != "sqlite":
-        return False
-    engine = connection.engine
-    known = _FTS_PRESENT.get(engine)
-    if known is None:
-        found = connection.execute(
-            text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :name"), {"name": FTS_TABLE}
-        ).first()
-        known = _FTS_PRESENT[engine] = found is not None
-    return known
-
-
-def fts_query(terms: Sequence[str]) -> str | None:
-    """An FTS5 query for the terms the trigram index can serve (three characters or more, in the
-    search form, each a quoted phrase, all required); None when none can."""
-    usable = [normalize_for_search(term) for term in terms]
-    quoted = ['"' + term.replace('"', '""') + '"' for term in usable if len(term) >= TRIGRAM]
-    return " AND ".join(quoted) if quoted else None
-
-
-TRIGRAM = 3
 
 
 def _head(row: Any) -> ItemHead:
