@@ -51,11 +51,7 @@ def canonical_of(item: Item, version: ItemVersion) -> bytes:
     return canonical_form_for_parsed(version.parsed, item.member_code, version.version, uri=uri)
 
 
-def provenance_summary(recorded: RecordedProvenance | None) -> dict[str, Any] | None:
-    return recorded_provenance_json(recorded)
-
-
 def _entry(root: str, item_id: str, version: int, recorded: RecordedProvenance | None) -> dict[str, Any]:
-    summary = provenance_summary(recorded)
+    summary = recorded_provenance_json(recorded)
     signed_href = f"{item_href(root, item_id, version)}/signed" if summary else None
     return {"version": version, "provenance": summary, "signed_href": signed_href}

@@ -23,8 +23,8 @@ from tabadol.errors import ErrorCode, TabadolError
 from tabadol.hub import Hub
 from tabadol.ingest.formats import builtin_formats
 from tabadol.types import Decision, DeclaredSignature, IngestReport, Principal, Role
+from tabadol.verify.provenance import recorded_provenance_json
 from tabadol.web.api.common import base_url
-from tabadol.web.api.provenance import provenance_summary
 from tabadol.web.auth import Clock, ClockDep, HubDep, WriterKey
 from tabadol.web.limits import read_body_within
 
@@ -157,7 +157,7 @@ def _signature_findings(hub: Hub, report: IngestReport) -> dict[tuple[str, int],
         if outcome.decision is Decision.DUPLICATE:
             continue
         recorded = {p.version: p for p in hub.storage.item_provenance(outcome.item_id)}
-        found[(outcome.item_id, outcome.version)] = provenance_summary(recorded.get(outcome.version))
+        found[(outcome.item_id, outcome.version)] = recorded_provenance_json(recorded.get(outcome.version))
     return found
 
 
