@@ -14,15 +14,15 @@ from cli_support import RunCli
 from tabadol.hub import Hub
 from tabadol.types import MemberInfo
 from tabadol.verify.provenance import (
-    VerifyStatus,
     canonical_form,
     decode_public_key,
+    decode_signature,
     encode_public_key,
     generate_key_pair,
     public_key_of,
     read_private_key,
     sign,
-    verify,
+    signed_version,
 )
 
 
@@ -40,20 +40,22 @@ def test_a_generated_pair_is_written_privately_and_published(
     assert published["member"] == "irna" and published["label"] == "IRNA desk"
     # The file signs; the published key alone verifies.
     when = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
-    canonical = canonical_form(
-        uri="urn:irna:1",
-        version=1,
-        member="irna",
-        language="fa",
-        headline="خبر",
-        body="متن",
-        first_created=when,
-        version_created=when,
-    )
-    signature = sign(read_private_key(path), canonical)
-    assert (
-        verify(decode_public_key(published["public_key"]), canonical, signature).status is VerifyStatus.VALID
-    )
+
+    def canonical_at(version: int) -> bytes:
+        return canonical_form(
+            uri="urn:irna:1",
+            version=version,
+            member="irna",
+            language="fa",
+            headline="خبر",
+            body="متن",
+            first_created=when,
+            version_created=when,
+        )
+
+    raw = decode_signature(sign(read_private_key(path), canonical_at(1)))
+    assert raw is not None
+    assert signed_version(decode_public_key(published["public_key"]), raw, canonical_at, 1) == 1
     # Never overwrites a key file.
     again = run_cli("agency", "key", "irna", "--signing", "--out", str(path))
     assert again.exit_code != 0 and "E702" in again.stderr

@@ -8,9 +8,11 @@ version, language, text and times (docs/provenance.md specifies it byte for byte
 produce it in any language). Because the version is inside the canonical form, a signature over
 version 1 never verifies version 2: an old version cannot be replayed as the current one.
 
-Everything here is pure (no storage, no network). Verification never raises on bad input: it
-answers a `VerifyResult` that says what is wrong, because its callers (a push handler, the
-`tabadol verify` command) must report on forged or garbled input, not crash on it.
+Everything here is pure (no storage, no network). `signed_version` is the one signature check: the
+stamper on receipt (verify/stamp.py) and the offline check of a signed-item document (verify/signed.py)
+both ask it, and each words its own findings. Checking never raises on a bad signature
+(`decode_signature` answers None for what is not one, `signed_version` None for one that does not
+hold), because those callers must report on forged or garbled input, not crash on it.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import hashlib
 import json
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -39,6 +41,10 @@ CANONICAL_FORM_VERSION = 1
 KEY_ID_PREFIX = "ed25519:"
 PUBLIC_KEY_BYTES = 32
 SIGNATURE_BYTES = 64
+# Earlier version numbers tried when a signature does not hold over its own version, to tell a
+# replayed signature from a forgery. Items rarely have more versions; the bound keeps a hostile push
+# (or document) cheap to check.
+REPLAY_LOOKBACK = 64
 
 # Only ASCII whitespace is stripped from the end of a text: every language's standard library
 # can reproduce that exactly, whereas "Unicode whitespace" differs between them.
@@ -155,18 +161,6 @@ def canonical_form_for_item(item: Item) -> bytes:
     return canonical_form_for_parsed(
         item.parsed, item.member_code, item.version, uri=ninjs_uri(item.guid, item.member_code)
     )
-
-
-def canonical_member(canonical: bytes) -> str | None:
-    """The member a canonical form names, or None when the bytes are not a canonical form."""
-    try:
-        document = json.loads(canonical.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        return None
-    if not isinstance(document, dict) or document.get("v") != CANONICAL_FORM_VERSION:
-        return None
-    member = document.get("member")
-    return member if isinstance(member, str) else None
 
 
 def _require_text(name: str, value: object, *, allow_empty: bool) -> None:
@@ -324,67 +318,42 @@ class VerifyStatus(enum.StrEnum):
     REPLAYED = "replayed"  # a valid signature over an earlier version of the item, not this one
 
 
-@dataclass(frozen=True, slots=True)
-class VerifyResult:
-    status: VerifyStatus
-    key_id: str | None  # the signer's key the signature was checked against
-    reason: str
-    signed_with: str | None = None  # for WRONG_KEY: the key id that made (or was declared to make) it
-
-    @property
-    def valid(self) -> bool:
-        return self.status is VerifyStatus.VALID
-
-
 def sign(private_pem: bytes, canonical: bytes) -> str:
     """A detached Ed25519 signature over the canonical bytes, as unpadded base64url (86 chars)."""
     private = _load_private(private_pem, source="private key")
     return _b64url_encode(private.sign(canonical))
 
 
-def verify(
+def decode_signature(signature: object) -> bytes | None:
+    """The 64 raw bytes of a base64url signature (padding tolerated), or None when it is not one."""
+    return _b64url_decode(signature, SIGNATURE_BYTES) if isinstance(signature, str) else None
+
+
+def signed_version(
     public: PublicKey,
-    canonical: bytes,
-    signature: str,
+    signature: bytes,
+    canonical_at: Callable[[int], bytes],
+    version: int,
     *,
-    key_id: str | None = None,
-    other_keys: Iterable[PublicKey] = (),
-) -> VerifyResult:
-    """Check a detached signature against the signer's public key. Never raises on bad input.
+    replays: bool = True,
+) -> int | None:
+    """The version whose canonical bytes a raw signature made with `public` holds over.
 
-    `key_id` is the key the signature declares (when the push names one): a mismatch with the
-    signer's key is WRONG_KEY. `other_keys` (e.g. the other members' keys) are tried only when the
-    signature fails, to tell "signed by another member's key" apart from a forgery.
+    That is `version` itself when the signature is good; with `replays`, otherwise the latest
+    earlier version it holds over (version - 1 down to 1, at most REPLAY_LOOKBACK back): an old
+    signature passed off as a later version. None when it holds over none of them (a forgery,
+    changed content, or another key). `canonical_at(n)` is the item's canonical form at version n,
+    asked only for the versions tried, newest first.
     """
-    if not isinstance(public, PublicKey):
-        return VerifyResult(VerifyStatus.MALFORMED, None, "the signer's key is not an Ed25519 public key")
-    expected = public_key_id(public)
-    if not isinstance(canonical, bytes):
-        return VerifyResult(VerifyStatus.MALFORMED, expected, "the signed content is not bytes")
-    raw_signature = _b64url_decode(signature, SIGNATURE_BYTES) if isinstance(signature, str) else None
-    if raw_signature is None:
-        reason = f"the signature is not {SIGNATURE_BYTES} bytes of base64url"
-        return VerifyResult(VerifyStatus.MALFORMED, expected, reason)
-    if key_id is not None and key_id != expected:
-        reason = f"the signature names key {key_id}, but the signer's key is {expected}"
-        return VerifyResult(VerifyStatus.WRONG_KEY, expected, reason, signed_with=key_id)
-    if _holds(public, canonical, raw_signature):
-        return VerifyResult(VerifyStatus.VALID, expected, "the signature matches the signer's key")
-    for other in other_keys:
-        if isinstance(other, PublicKey) and other != public and _holds(other, canonical, raw_signature):
-            other_id = public_key_id(other)
-            reason = f"the signature was made with key {other_id}, not the signer's key {expected}"
-            return VerifyResult(VerifyStatus.WRONG_KEY, expected, reason, signed_with=other_id)
-    reason = "the signature does not match this content under the signer's key"
-    return VerifyResult(VerifyStatus.INVALID_SIGNATURE, expected, reason)
-
-
-def _holds(public: PublicKey, canonical: bytes, raw_signature: bytes) -> bool:
-    try:
-        Ed25519PublicKey.from_public_bytes(public.raw).verify(raw_signature, canonical)
-    except InvalidSignature:
-        return False
-    return True
+    key = Ed25519PublicKey.from_public_bytes(public.raw)
+    oldest = max(1, version - REPLAY_LOOKBACK) if replays else version
+    for candidate in range(version, oldest - 1, -1):
+        try:
+            key.verify(signature, canonical_at(candidate))
+        except InvalidSignature:
+            continue
+        return candidate
+    return None
 
 
 def _b64url_encode(data: bytes) -> str:
@@ -470,59 +439,6 @@ def recorded_provenance_json(recorded: RecordedProvenance | None) -> dict[str, A
         "reason": recorded.reason,
         "recorded_at": canonical_time(recorded.recorded_at),
     }
-
-
-def member_provenance(
-    member_code: str,
-    public: PublicKey,
-    canonical: bytes,
-    signature: str,
-    *,
-    key_id: str | None = None,
-    other_keys: Iterable[PublicKey] = (),
-) -> Provenance:
-    """Verify a member's signature on receipt and record the result, whatever it is.
-
-    The record names the member's registered key; a WRONG_KEY result says another key made it.
-    """
-    result = verify(public, canonical, signature, key_id=key_id, other_keys=other_keys)
-    return Provenance(
-        signer_kind=SignerKind.MEMBER,
-        signer=member_code,
-        key_id=public_key_id(public),
-        signature=signature,
-        canonical_version=CANONICAL_FORM_VERSION,
-        verified=result.status,
-    )
-
-
-def hub_provenance(hub_name: str, hub_private_pem: bytes, canonical: bytes, member_code: str) -> Provenance:
-    """The hub signs an unsigned item on receipt, vouching for the member that delivered it.
-
-    The canonical form must name that same member: the hub never vouches that member A sent an
-    item attributed to member B.
-    """
-    named = canonical_member(canonical)
-    if named != member_code:
-        raise _invalid("signed_by_hub_for", f"the canonical form names member {named!r}, not {member_code!r}")
-    signature = sign(hub_private_pem, canonical)
-    public = public_key_of(hub_private_pem)
-    # The hub checks its own signature like any other, so `verified` is a finding, not an assumption.
-    result = verify(public, canonical, signature)
-    return Provenance(
-        signer_kind=SignerKind.HUB,
-        signer=hub_name,
-        key_id=public_key_id(public),
-        signature=signature,
-        canonical_version=CANONICAL_FORM_VERSION,
-        verified=result.status,
-        signed_by_hub_for=member_code,
-    )
-
-
-def check_provenance(provenance: Provenance, canonical: bytes, public: PublicKey) -> VerifyResult:
-    """Offline re-verification of a recorded provenance with the signer's published key."""
-    return verify(public, canonical, provenance.signature, key_id=provenance.key_id)
 
 
 def provenance_to_json(provenance: Provenance) -> dict[str, Any]:

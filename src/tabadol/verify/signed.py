@@ -27,13 +27,15 @@ from tabadol.errors import ErrorCode, TabadolError
 from tabadol.ingest.decode import parse_wire_datetime
 from tabadol.verify.provenance import (
     CANONICAL_FORM_VERSION,
+    SIGNATURE_BYTES,
+    PublicKey,
     RecordedProvenance,
     VerifyStatus,
     canonical_form,
     decode_public_key,
-    verify,
+    decode_signature,
+    signed_version,
 )
-from tabadol.verify.stamp import REPLAY_LOOKBACK
 
 DOCUMENT_TYPE = "tabadol-signed-item"
 _CANONICAL_KEYS = frozenset(
@@ -118,16 +120,36 @@ def check_signed_document(document: Any, keys_document: Any) -> OfflineCheck:
     elif owner != member:
         return answer(VerifyStatus.WRONG_KEY, f"{key_id} is a key of member '{owner}', not of '{member}'")
     public = decode_public_key(str(key.get("public_key", "")))
-    result = verify(public, canonical_form(**fields), signature, key_id=key_id)
-    if result.valid:
+    finding = _signature_finding(public, key_id, signature, fields)
+    if finding is None:
         return answer(VerifyStatus.VALID, _valid_reason(owner, member, key))
-    if result.status is VerifyStatus.INVALID_SIGNATURE:
-        version = int(fields["version"])
-        for earlier in range(version - 1, max(0, version - 1 - REPLAY_LOOKBACK), -1):
-            if verify(public, canonical_form(**{**fields, "version": earlier}), signature).valid:
-                reason = f"the signature is over version {earlier}; this document claims version {version}"
-                return answer(VerifyStatus.REPLAYED, reason)
-    return answer(result.status, result.reason)
+    return answer(*finding)
+
+
+def _signature_finding(
+    public: PublicKey, key_id: str, signature: str, fields: Mapping[str, Any]
+) -> tuple[VerifyStatus, str] | None:
+    """What is wrong with the signature under the key the document names; None when it is valid."""
+    version = int(fields["version"])
+    # Built before the signature is looked at: fields without a canonical form are refused outright.
+    claimed = canonical_form(**fields)
+
+    def canonical_at(number: int) -> bytes:
+        return claimed if number == version else canonical_form(**{**fields, "version": number})
+
+    raw = decode_signature(signature)
+    if raw is None:
+        return VerifyStatus.MALFORMED, f"the signature is not {SIGNATURE_BYTES} bytes of base64url"
+    if key_id != public.key_id:  # the keys document files another key under this id
+        reason = f"the signature names key {key_id}, but the signer's key is {public.key_id}"
+        return VerifyStatus.WRONG_KEY, reason
+    found = signed_version(public, raw, canonical_at, version)
+    if found == version:
+        return None
+    if found is not None:
+        reason = f"the signature is over version {found}; this document claims version {version}"
+        return VerifyStatus.REPLAYED, reason
+    return VerifyStatus.INVALID_SIGNATURE, "the signature does not match this content under the signer's key"
 
 
 def _valid_reason(owner: Any, member: str, key: Mapping[str, Any]) -> str:

@@ -22,10 +22,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from tabadol.deliver.render.ninjs import ninjs_uri
 from tabadol.errors import ErrorCode, TabadolError
@@ -36,18 +36,16 @@ from tabadol.verify.provenance import (
     Provenance,
     SignerKind,
     VerifyStatus,
-    _b64url_decode,
     _b64url_encode,
     canonical_form_for_parsed,
     decode_public_key,
+    decode_signature,
     public_key_id,
     public_key_of,
+    signed_version,
 )
 
 HUB_SIGNER = "hub"
-# Earlier version numbers tried when a member's signature fails, to tell a replayed signature from
-# a forgery. Items rarely have more versions; the bound keeps a hostile push cheap to check.
-REPLAY_LOOKBACK = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,12 +105,13 @@ class ItemStamper:
         if declared is None:
             return self._sign_for(member_code, canonical)
 
-        def canonical_at(earlier: int) -> bytes:
-            return canonical_form_for_parsed(item, member_code, earlier, uri=uri)
+        @cache  # each member key tried for a replay asks for the same earlier versions
+        def canonical_at(number: int) -> bytes:
+            if number == version:
+                return canonical
+            return canonical_form_for_parsed(item, member_code, number, uri=uri)
 
-        return check_member_signature(
-            member_code, declared, keys, received_at, canonical, canonical_at, version
-        )
+        return check_member_signature(member_code, declared, keys, received_at, canonical_at, version)
 
     def _sign_for(self, member_code: str, canonical: bytes) -> StampedProvenance:
         # Ed25519 signing is deterministic and the hub's key is its own: the signature is recorded as
@@ -135,13 +134,12 @@ def check_member_signature(
     declared: DeclaredSignature,
     keys: Sequence[SigningKey],
     received_at: datetime,
-    canonical: bytes,
     canonical_at: Callable[[int], bytes],
     version: int,
 ) -> StampedProvenance:
-    """What a member's signature over `canonical` (this item at `version`) turns out to be.
+    """What a member's signature over this item at `version` turns out to be.
 
-    `canonical_at(n)` is the same item's canonical form at version n (tried for replays)."""
+    `canonical_at(n)` is the item's canonical form at version n (earlier ones are tried for replays)."""
     own = [key for key in keys if key.member_code == member_code]
     named = _named_key(member_code, declared, keys, own)
     candidates = [named] if named is not None and named.member_code == member_code else own
@@ -160,7 +158,7 @@ def check_member_signature(
         )
         return StampedProvenance(provenance, reason)
 
-    raw = _b64url_decode(declared.signature, SIGNATURE_BYTES) if isinstance(declared.signature, str) else None
+    raw = decode_signature(declared.signature)
     if raw is None:
         return record(VerifyStatus.MALFORMED, checked, f"not {SIGNATURE_BYTES} bytes of base64url")
     if named is not None and named.member_code != member_code:
@@ -168,25 +166,28 @@ def check_member_signature(
         return record(
             VerifyStatus.WRONG_KEY, checked, f"the signature names {named.key_id}, a key of {owner}"
         )
+
+    def signed_over(key: SigningKey, *, replays: bool = False) -> int | None:
+        public = decode_public_key(key.public_key)
+        return signed_version(public, raw, canonical_at, version, replays=replays)
+
+    # Every key at this version first, then earlier versions: the order of the module docstring.
     for key in live:
-        if _holds(_public(key), canonical, raw):
+        if signed_over(key) is not None:
             return record(VerifyStatus.VALID, key, f"signed by member '{member_code}' with {key.key_id}")
     for key in revoked:
-        if _holds(_public(key), canonical, raw):
+        if signed_over(key) is not None:
             return record(VerifyStatus.REVOKED_KEY, key, f"signed with {key.key_id}, revoked before receipt")
     for key in keys:
-        if key.member_code != member_code and _holds(_public(key), canonical, raw):
+        if key.member_code != member_code and signed_over(key) is not None:
             owner = f"member '{key.member_code}'" if key.member_code else "the hub"
             return record(VerifyStatus.WRONG_KEY, checked, f"signed with {key.key_id}, a key of {owner}")
-    for earlier in range(version - 1, max(0, version - 1 - REPLAY_LOOKBACK), -1):
-        old = canonical_at(earlier)
-        for key in candidates:
-            if _holds(_public(key), old, raw):
-                return record(
-                    VerifyStatus.REPLAYED,
-                    key,
-                    f"a valid signature over version {earlier}, not version {version}",
-                )
+    for key in candidates:
+        earlier = signed_over(key, replays=True)  # not this version: every candidate failed it above
+        if earlier is not None:
+            return record(
+                VerifyStatus.REPLAYED, key, f"a valid signature over version {earlier}, not version {version}"
+            )
     return record(VerifyStatus.INVALID_SIGNATURE, checked, "the signature does not match this content")
 
 
@@ -208,15 +209,3 @@ def _named_key(
 
 def _revoked(key: SigningKey, at: datetime) -> bool:
     return key.revoked_at is not None and key.revoked_at <= at
-
-
-def _public(key: SigningKey) -> Ed25519PublicKey:
-    return Ed25519PublicKey.from_public_bytes(decode_public_key(key.public_key).raw)
-
-
-def _holds(public: Ed25519PublicKey, canonical: bytes, raw_signature: bytes) -> bool:
-    try:
-        public.verify(raw_signature, canonical)
-    except InvalidSignature:
-        return False
-    return True
