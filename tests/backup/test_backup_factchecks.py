@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from during_backup import writes_during_backup
 
 import tabadol.demo
 from tabadol import backup
@@ -29,7 +30,7 @@ from tabadol.hub import Hub, create_hub
 from tabadol.index.indexer import StorageIndexStage
 from tabadol.storage import sql
 from tabadol.storage.claims import StoredClaimMatch
-from tabadol.types import ItemVersion, MemberInfo, Principal, Role, utc_now
+from tabadol.types import Principal, Role, utc_now
 from tabadol.verify.factchecks import AuthoredReview, ClaimMatcher, FactChecks
 
 FLORES = Path(tabadol.demo.__file__).parent / "data" / "flores" / "dev.jsonl"
@@ -222,46 +223,38 @@ def test_fact_checks_and_matches_are_read_and_restored_in_pages(
 
 
 def test_what_arrives_during_the_backup_is_left_out_when_it_does_not_fit(
-    hub: Hub, second_hub: Hub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    hub: Hub, second_hub: Hub, tmp_path: Path
 ) -> None:
     publish_reviews(hub)
     review_ids = sorted(r.id for r in hub.storage.iter_claim_reviews())
     items_with_matches(hub, review_ids)
-    list_members = hub.storage.list_members
-    read_versions = hub.storage.iter_versions
-    late: list[str] = []
+    late: dict[str, str] = {}
 
-    def members_then_a_new_desk() -> list[MemberInfo]:
-        listed = list_members()
-        if not late:  # once: adding a member may list the members itself
-            # A member added after the members were read publishes a review before reviews are read.
-            late.append("")
-            hub.add_member("sana", {"en": "SANA"}, "SY", ["ar"])
-            document = review_document("Все мосты Дамаска закрыты", "https://sana.sy/factcheck/1")
-            sana = Principal("sana", Role.EDITOR, key_id="k-sana")
-            [review] = FactChecks(hub).import_jsonld(document, sana).created
-            late[0] = review.id
-        return listed
+    def a_new_desk_publishes_a_review() -> None:
+        # A member added after the members were read publishes a review before reviews are read.
+        hub.add_member("sana", {"en": "SANA"}, "SY", ["ar"])
+        document = review_document("Все мосты Дамаска закрыты", "https://sana.sy/factcheck/1")
+        sana = Principal("sana", Role.EDITOR, key_id="k-sana")
+        [review] = FactChecks(hub).import_jsonld(document, sana).created
+        late["review"] = review.id
 
-    def versions_then_a_matched_push() -> Iterator[tuple[str, str, ItemVersion]]:
-        yield from read_versions()
+    def a_matched_push() -> None:
         # Pushed after the versions were read, matched before the matches are.
         item_id = push(hub, "urn:irna:late", "خبر دیرهنگام. متن.")
-        late.append(item_id)
+        late["item"] = item_id
         match = StoredClaimMatch(item_id, review_ids[0], 1, 0.95, {"score": 0.95}, utc_now())
         hub.storage.add_claim_matches([match])
 
-    monkeypatch.setattr(hub.storage, "list_members", members_then_a_new_desk)
-    monkeypatch.setattr(hub.storage, "iter_versions", versions_then_a_matched_push)
     path = tmp_path / "hub.jsonl.gz"
-    summary = write_backup(hub, path)
-    monkeypatch.undo()
+    with writes_during_backup(
+        hub.storage, list_members=a_new_desk_publishes_a_review, iter_versions=a_matched_push
+    ):
+        summary = write_backup(hub, path)
 
-    late_review, late_item = late
     assert summary.counts["fact_check"] == 3 and summary.counts["fact_check_match"] == 9
     restore_backup(second_hub, path)
-    assert second_hub.storage.get_claim_review(late_review) is None
-    assert second_hub.storage.item_claim_matches(late_item) == []
+    assert second_hub.storage.get_claim_review(late["review"]) is None
+    assert second_hub.storage.item_claim_matches(late["item"]) == []
     assert len(list(second_hub.storage.iter_claim_matches())) == 9
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from during_backup import writes_during_backup
 from fastapi.testclient import TestClient
 
 from tabadol import backup
@@ -21,7 +22,7 @@ from tabadol.errors import ErrorCode, TabadolError
 from tabadol.hub import Hub, create_hub
 from tabadol.ingest.decode import parse_wire_datetime
 from tabadol.storage import sql
-from tabadol.types import ItemVersion, Role, SigningKey
+from tabadol.types import Role
 from tabadol.verify.provenance import (
     VerifyStatus,
     canonical_form,
@@ -194,34 +195,33 @@ def test_provenance_is_read_and_restored_in_pages(
 
 
 def test_a_version_pushed_during_the_backup_is_left_out_with_its_provenance(
-    hub: Hub, second_hub: Hub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    hub: Hub, second_hub: Hub, tmp_path: Path
 ) -> None:
     pushed = push_signed_and_unsigned(hub)
-    read_versions = hub.storage.iter_versions
+    late: list[tuple[str, int]] = []
 
-    def versions_then_a_push() -> Iterator[tuple[str, str, ItemVersion]]:
-        yield from read_versions()
+    def a_push() -> None:
         # Arrives after the versions were read, before the provenance is: signed by the hub at once.
-        push(app_client(hub), pushed.tokens["tass"], "urn:tass:late", "Поздняя новость")
+        late.append(push(app_client(hub), pushed.tokens["tass"], "urn:tass:late", "Поздняя новость"))
 
-    monkeypatch.setattr(hub.storage, "iter_versions", versions_then_a_push)
     path = tmp_path / "hub.jsonl.gz"
-    summary = write_backup(hub, path)
+    with writes_during_backup(hub.storage, iter_versions=a_push):
+        summary = write_backup(hub, path)
 
     assert summary.counts["provenance"] == summary.counts["version"] == len(pushed.findings)
     restore_backup(second_hub, path)
     assert_provenance_survived(hub, second_hub, pushed)
+    [(item_id, version)] = late
+    assert second_hub.storage.get_version(item_id, version) is None
 
 
 def test_a_key_published_during_the_backup_leaves_its_signatures_out(
-    hub: Hub, second_hub: Hub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    hub: Hub, second_hub: Hub, tmp_path: Path
 ) -> None:
     pushed = push_signed_and_unsigned(hub)
-    list_keys = hub.storage.list_signing_keys
     late: list[tuple[str, int]] = []
 
-    def keys_then_a_signed_push() -> list[SigningKey]:
-        listed = list_keys()
+    def a_new_key_signs_a_push() -> None:
         # Published after the keys were read, used before the versions are: the version is in the
         # backup, the key is not, so its provenance cannot be either.
         client = app_client(hub)
@@ -229,12 +229,10 @@ def test_a_key_published_during_the_backup_leaves_its_signatures_out(
         body = "خبر دیرهنگام"
         signature = signature_for(private_pem, "urn:irna:late", body, 1)
         late.append(push(client, pushed.tokens["irna"], "urn:irna:late", body, signature))
-        return listed
 
-    monkeypatch.setattr(hub.storage, "list_signing_keys", keys_then_a_signed_push)
     path = tmp_path / "hub.jsonl.gz"
-    summary = write_backup(hub, path)
-    monkeypatch.undo()
+    with writes_during_backup(hub.storage, list_signing_keys=a_new_key_signs_a_push):
+        summary = write_backup(hub, path)
 
     assert summary.counts["version"] == len(pushed.findings) + 1
     assert summary.counts["provenance"] == len(pushed.findings)

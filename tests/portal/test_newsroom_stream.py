@@ -3,32 +3,24 @@ thread, a browser-like httpx client with the session cookie. Every wait is bound
 
 from __future__ import annotations
 
-import json
 import re
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
 
 import httpx
 import lxml.html
 import pytest
-import uvicorn
 from fastapi import FastAPI
 from newsroom_support import PASSWORD, add_account, add_members, iso, push
 
+from live_stream import DEADLINE_SECONDS, READ_TIMEOUT, SseClient, served
 from tabadol.hub import OPERATOR, Hub
 from tabadol.types import Take, utc_now
 from tabadol.web.api.events import close_live_streams
 from tabadol.web.app import create_app
 from tabadol.web.portal.pages import newsroom_live
-
-DEADLINE_SECONDS = 20.0
-READ_TIMEOUT = httpx.Timeout(5.0, read=DEADLINE_SECONDS)
 
 
 @pytest.fixture(autouse=True)
@@ -36,12 +28,6 @@ def _heartbeats_after_the_deadline(monkeypatch: pytest.MonkeyPatch) -> None:
     # A quiet stream re-reads at each heartbeat: beyond the deadline, an item reaches the test only
     # through the change signal's wake-up, so a lost wake-up fails the test.
     monkeypatch.setattr(newsroom_live, "HEARTBEAT_SECONDS", DEADLINE_SECONDS * 6)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass
@@ -54,63 +40,9 @@ class Server:
 def server(hub: Hub) -> Iterator[Server]:
     add_members(hub)
     add_account(hub, "leila")
-    port = free_port()
     app = create_app(hub)
-    uvicorn_server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=uvicorn_server.run, name="test-uvicorn", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + DEADLINE_SECONDS
-    while not uvicorn_server.started and thread.is_alive() and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert uvicorn_server.started, "uvicorn did not start"
-    yield Server(f"http://127.0.0.1:{port}", app)
-    close_live_streams(app)  # what a server shutting down does first
-    uvicorn_server.should_exit = True
-    thread.join(timeout=DEADLINE_SECONDS)
-    assert not thread.is_alive(), "uvicorn did not stop"
-
-
-@dataclass
-class Message:
-    id: int | None = None
-    event: str | None = None
-    data: dict[str, Any] | None = None
-    retry: int | None = None
-    comments: list[str] = field(default_factory=list)
-
-
-class SseClient:
-    def __init__(self, response: httpx.Response) -> None:
-        self._lines = response.iter_lines()
-
-    def next_message(self) -> Message | None:
-        message, started = Message(), False
-        for line in self._lines:
-            if line == "":
-                if started:
-                    return message
-                continue
-            started = True
-            name, _, value = line.partition(":")
-            value = value.removeprefix(" ")
-            if name == "":
-                message.comments.append(value)
-            elif name == "id":
-                message.id = int(value)
-            elif name == "event":
-                message.event = value
-            elif name == "data":
-                message.data = json.loads(value)
-            elif name == "retry":
-                message.retry = int(value)
-        return message if started else None
-
-    def next_event(self) -> Message:
-        while True:
-            message = self.next_message()
-            assert message is not None, "the stream ended"
-            if message.id is not None:
-                return message
+    with served(app) as base:
+        yield Server(base, app)
 
 
 @pytest.fixture

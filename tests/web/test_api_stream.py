@@ -3,22 +3,19 @@ read with httpx's streaming client. Every wait is bounded (a read timeout or a p
 
 from __future__ import annotations
 
-import json
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from fastapi import FastAPI
 from web_helpers import bearer, ninjs_bytes
 
+from live_stream import DEADLINE_SECONDS, READ_TIMEOUT, SseClient, served
 from tabadol.deliver.dispatcher import Dispatcher, start_dispatcher
 from tabadol.deliver.subscription_ops import add_subscription
 from tabadol.deliver.subscriptions import build_filter
@@ -27,16 +24,6 @@ from tabadol.types import MemberInfo, utc_now
 from tabadol.web.api import events as events_api
 from tabadol.web.api.events import close_live_streams
 from tabadol.web.app import create_app
-
-DEADLINE_SECONDS = 20.0
-# A stream that sends nothing for this long has failed the test (heartbeats come every 15 s).
-READ_TIMEOUT = httpx.Timeout(5.0, read=DEADLINE_SECONDS)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(autouse=True)
@@ -55,22 +42,9 @@ class Server:
 @pytest.fixture
 def server(hub: Hub) -> Iterator[Server]:
     """The API over `hub`, served by uvicorn on 127.0.0.1."""
-    port = free_port()
     app = create_app(hub)
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
-    uvicorn_server = uvicorn.Server(config)
-    thread = threading.Thread(target=uvicorn_server.run, name="test-uvicorn", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + DEADLINE_SECONDS
-    while not uvicorn_server.started and thread.is_alive() and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert uvicorn_server.started, "uvicorn did not start"
-    yield Server(f"http://127.0.0.1:{port}", app)
-    # Live streams never finish on their own: end them first, as a server shutting down does.
-    close_live_streams(app)
-    uvicorn_server.should_exit = True
-    thread.join(timeout=DEADLINE_SECONDS)
-    assert not thread.is_alive(), "uvicorn did not stop"
+    with served(app) as base:
+        yield Server(base, app)
 
 
 @pytest.fixture
@@ -85,55 +59,6 @@ def push(hub: Hub, guid: str, headline: str, dispatch: bool = True, **fields: An
     if dispatch:
         Dispatcher(hub.storage).drain()
     return report.outcomes[0].item_id
-
-
-@dataclass
-class Message:
-    id: int | None = None
-    event: str | None = None
-    data: dict[str, Any] | None = None
-    retry: int | None = None
-    comments: list[str] = field(default_factory=list)
-
-
-class SseClient:
-    """An open stream, parsed message by message (blank lines end messages)."""
-
-    def __init__(self, response: httpx.Response) -> None:
-        self.response = response
-        self._lines = response.iter_lines()
-
-    def next_message(self) -> Message | None:
-        """The next message, or None when the server ended the stream."""
-        message = Message()
-        started = False
-        for line in self._lines:
-            if line == "":
-                if started:
-                    return message
-                continue
-            started = True
-            name, _, value = line.partition(":")
-            value = value.removeprefix(" ")
-            if name == "":
-                message.comments.append(value)
-            elif name == "id":
-                message.id = int(value)
-            elif name == "event":
-                message.event = value
-            elif name == "data":
-                message.data = json.loads(value)
-            elif name == "retry":
-                message.retry = int(value)
-        return message if started else None
-
-    def next_event(self) -> Message:
-        """The next message that carries an event (heartbeats skipped)."""
-        while True:
-            message = self.next_message()
-            assert message is not None, "the stream ended"
-            if message.id is not None:
-                return message
 
 
 @dataclass
