@@ -22,6 +22,9 @@ keys; member names and topic labels are added for people reading the report.
 
 Totals count distinct items per pair over the whole window, so an item supplied in one period and
 corrected in the next counts once in the pair's total even though it appears in two rows.
+
+Takes alone can also be grouped by period and the taken item's original language, across pairs
+(`takes_by_language`): what the alliance took of the news written in each language.
 """
 
 from __future__ import annotations
@@ -334,14 +337,63 @@ def tally_report(
     return ledger.report()
 
 
-def exchange_report(storage: Any, query: ReportQuery) -> ExchangeReport:
-    """Read the window's events and takes (limited to the query's members) and tally them."""
+def exchange_report(storage: Any, query: ReportQuery, takes: Sequence[Take] | None = None) -> ExchangeReport:
+    """Read the window's events and takes (limited to the query's members) and tally them. A caller
+    that needs the takes for another view too (takes_by_language) reads them once and passes them."""
     events = storage.exchange_events(query.since, query.until, query.members)
-    takes = storage.takes_between(query.since, query.until, query.members)
+    if takes is None:
+        takes = storage.takes_between(query.since, query.until, query.members)
     topic_of: Mapping[str, str] = {}
     if "topic" in query.group:
         topic_of = topics_of(storage, [str(e.item_id) for e in events] + [t.item_id for t in takes])
     return tally_report(query, events, takes, topic_of)
+
+
+# -- takes by the item's language -------------------------------------------------------------------
+LANGUAGE_COLUMNS = ("period", "language", "language_name", "taken", "translated")  # CSV and JSON rows
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class LanguageRow:
+    """What was taken of the items written in one language (primary subtag of the original, "und"
+    when unknown) in one period: `taken` counts each item once per member that took it (as the
+    ledger's `taken` does per pair, so a period's rows add up to the ledger's takes in that period);
+    `translated` counts those taken into another language."""
+
+    period: str
+    language: str
+    taken: int
+    translated: int
+
+
+def takes_by_language(query: ReportQuery, takes: Iterable[Take]) -> tuple[LanguageRow, ...]:
+    """Takes grouped by period and the taken item's original language, by period then language.
+    A member's take of its own item is not an exchange and is left out, as in the ledger."""
+    taken: dict[tuple[str, str], set[tuple[str, str]]] = defaultdict(set)
+    translated: dict[tuple[str, str], set[tuple[str, str]]] = defaultdict(set)
+    for take in takes:
+        if take.source_member == take.taker_member:
+            continue
+        key = (period_label(take.taken_at, query.period), primary_language(take.item_language))
+        taken[key].add((take.item_id, take.taker_member))
+        if take.translated:
+            translated[key].add((take.item_id, take.taker_member))
+    return tuple(
+        LanguageRow(period, language, len(taken[(period, language)]), len(translated[(period, language)]))
+        for period, language in sorted(taken)
+    )
+
+
+def language_csv(rows: Iterable[LanguageRow], names: Mapping[str, str]) -> str:
+    """The takes by language as RFC 4180 CSV in LANGUAGE_COLUMNS, the language's name (in the
+    reader's language) from `names` by code."""
+    header = list(LANGUAGE_COLUMNS)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([row.period, row.language, names.get(row.language, ""), row.taken, row.translated])
+    return buffer.getvalue()
 
 
 # -- presentation -----------------------------------------------------------------------------------
@@ -410,8 +462,8 @@ def report_csv(report: ExchangeReport, members: Mapping[str, MemberInfo], langua
     return buffer.getvalue()
 
 
-def report_filename(query: ReportQuery, extension: str) -> str:
+def report_filename(query: ReportQuery, extension: str, prefix: str = "exchange") -> str:
     """exchange_2026-11-01_2026-11-30.csv: the first and last day of the window (UTC), safe in a
     Content-Disposition header."""
     last = query.until - timedelta(microseconds=1)
-    return f"exchange_{query.since.date().isoformat()}_{last.date().isoformat()}.{extension}"
+    return f"{prefix}_{query.since.date().isoformat()}_{last.date().isoformat()}.{extension}"

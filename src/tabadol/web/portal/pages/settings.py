@@ -14,9 +14,11 @@ answers the POST which made them, with `Cache-Control: no-store`; they are never
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import Request
 from pydantic import ValidationError
@@ -26,26 +28,32 @@ from starlette.responses import Response
 from tabadol.deliver import webhooks as hooks
 from tabadol.deliver.reports import (
     ExchangeReport,
+    LanguageRow,
     Period,
+    ReportQuery,
     exchange_report,
+    invalid,
+    language_csv,
     report_csv,
     report_filename,
     report_query,
+    takes_by_language,
 )
 from tabadol.deliver.subscription_ops import feed_urls, issue_feed_token, revoke_feed_token
 from tabadol.deliver.subscriptions import filter_json
 from tabadol.enrich.topics_taxonomy import iptc_taxonomy
 from tabadol.errors import ErrorCode, TabadolError
 from tabadol.hub import Hub
-from tabadol.types import Role, Subscription, WebUser
+from tabadol.types import Principal, Role, Subscription, WebUser
 from tabadol.verify.keys import register_public_key, revoke_signing_key
 from tabadol.web.api import subscriptions as subscription_api
 from tabadol.web.api.common import API_PREFIX, base_url
 from tabadol.web.api.reports import report_members
 from tabadol.web.auth import ClockDep, HubDep, require_writer_for
 from tabadol.web.errors import validation_error
-from tabadol.web.portal.languages import LANGUAGES
+from tabadol.web.portal.languages import LANGUAGES, Language
 from tabadol.web.portal.pages import ledger_chart
+from tabadol.web.portal.pages.facets import language_label
 from tabadol.web.portal.pages.settings_common import (
     NO_STORE,
     Problem,
@@ -72,6 +80,7 @@ LEDGER = "/newsroom/ledger"
 DEAD_LETTERS_SHOWN = 20
 DEAD_LETTERS_COUNTED = 1000
 LEDGER_MONTHS = 12  # the default window of the ledger: this month and the eleven before it
+LEDGER_BY_LANGUAGE = "language"  # ledger.csv?by=language: the takes by language instead of the pairs
 SUBSCRIPTION_NOTICES = (
     "created",
     "saved",
@@ -426,67 +435,94 @@ async def set_webhook(
     return _secret_page(request, "webhook", back, {"secret": secret, "subscription_name": current.name})
 
 
-@portal.form(SUBSCRIPTIONS + "/{subscription_id}/webhook/rotate")
-async def rotate_webhook_secret(
-    request: Request, subscription_id: str, language: PortalLanguage, user: EditorUser, hub: HubDep
-) -> Response:
-    await checked_form(request)
-    current = _writable(request, hub, user, subscription_id, "rotate webhook secrets")
-    secret = hooks.rotate_webhook_secret(hub, current.id, actor(request, user))
-    back = f"{SUBSCRIPTIONS}/{current.id}"
+# The webhook's buttons (rotate, pause, resume, replay, remove) are one shape: check the form's CSRF
+# token, check the person may change this subscription's webhook, make the change through
+# deliver/webhooks.py (which writes the audit entry), then redirect with a notice. Each action is a
+# row of WEBHOOK_ACTIONS and one route each is registered from it, so the URLs stay as they were.
+@dataclass(frozen=True, slots=True)
+class WebhookContext:
+    """What an action needs: the request (for a page of its own), the hub, the subscription it
+    changes, and the logged-in person's rights."""
+
+    request: Request
+    hub: Hub
+    subscription: Subscription
+    principal: Principal
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookAction:
+    name: str  # the last segment of the URL: .../webhook/<name>
+    refusal: str  # what the person was refused, in the 403's message: "pause webhooks"
+    change: Callable[[WebhookContext], str | Response]  # the notice to redirect with, or a page
+
+
+def _rotate(context: WebhookContext) -> Response:
+    current = context.subscription
+    secret = hooks.rotate_webhook_secret(context.hub, current.id, context.principal)
     grace_hours = int(hooks.DEFAULT_ROTATION_GRACE.total_seconds() // 3600)
     values = {"secret": secret, "subscription_name": current.name, "grace_hours": grace_hours}
-    return _secret_page(request, "rotated", back, values)
+    return _secret_page(context.request, "rotated", f"{SUBSCRIPTIONS}/{current.id}", values)
 
 
-@portal.form(SUBSCRIPTIONS + "/{subscription_id}/webhook/pause")
-async def pause_webhook(
-    request: Request, subscription_id: str, language: PortalLanguage, user: EditorUser, hub: HubDep
-) -> Response:
-    await checked_form(request)
-    current = _writable(request, hub, user, subscription_id, "pause webhooks")
-    hooks.pause_webhook(hub, current.id, True, actor(request, user))
-    return see_other(request, f"{SUBSCRIPTIONS}/{current.id}", "paused")
+def _pause(context: WebhookContext) -> str:
+    hooks.pause_webhook(context.hub, context.subscription.id, True, context.principal)
+    return "paused"
 
 
-@portal.form(SUBSCRIPTIONS + "/{subscription_id}/webhook/resume")
-async def resume_webhook(
-    request: Request, subscription_id: str, language: PortalLanguage, user: EditorUser, hub: HubDep
-) -> Response:
-    await checked_form(request)
-    current = _writable(request, hub, user, subscription_id, "resume webhooks")
-    hooks.pause_webhook(hub, current.id, False, actor(request, user))
-    return see_other(request, f"{SUBSCRIPTIONS}/{current.id}", "resumed")
+def _resume(context: WebhookContext) -> str:
+    hooks.pause_webhook(context.hub, context.subscription.id, False, context.principal)
+    return "resumed"
 
 
-@portal.form(SUBSCRIPTIONS + "/{subscription_id}/webhook/replay")
-async def replay_dead_letters(
-    request: Request, subscription_id: str, language: PortalLanguage, user: EditorUser, hub: HubDep
-) -> Response:
+def _replay(context: WebhookContext) -> str:
     """Send the dead letters again: a replay from the oldest one not yet replayed (the events after
     it that were delivered go again too; receivers drop repeats by their idempotency key)."""
-    await checked_form(request)
-    current = _writable(request, hub, user, subscription_id, "replay webhooks")
+    hub, sid = context.hub, context.subscription.id
     waiting = [
         letter.event_id
-        for letter in hooks.dead_letters(hub, current.id, DEAD_LETTERS_COUNTED)
+        for letter in hooks.dead_letters(hub, sid, DEAD_LETTERS_COUNTED)
         if letter.replayed_at is None
     ]
-    back = f"{SUBSCRIPTIONS}/{current.id}"
     if not waiting:
-        return see_other(request, back, "nothing_to_replay")
-    hooks.replay_webhook(hub, current.id, actor(request, user), from_event=min(waiting))
-    return see_other(request, back, "replayed")
+        return "nothing_to_replay"
+    hooks.replay_webhook(hub, sid, context.principal, from_event=min(waiting))
+    return "replayed"
 
 
-@portal.form(SUBSCRIPTIONS + "/{subscription_id}/webhook/remove")
-async def remove_webhook(
-    request: Request, subscription_id: str, language: PortalLanguage, user: EditorUser, hub: HubDep
-) -> Response:
-    await checked_form(request)
-    current = _writable(request, hub, user, subscription_id, "remove webhooks")
-    hooks.remove_webhook(hub, current.id, actor(request, user))
-    return see_other(request, f"{SUBSCRIPTIONS}/{current.id}", "webhook_removed")
+def _remove(context: WebhookContext) -> str:
+    hooks.remove_webhook(context.hub, context.subscription.id, context.principal)
+    return "webhook_removed"
+
+
+WEBHOOK_ACTIONS = (
+    WebhookAction("rotate", "rotate webhook secrets", _rotate),
+    WebhookAction("pause", "pause webhooks", _pause),
+    WebhookAction("resume", "resume webhooks", _resume),
+    WebhookAction("replay", "replay webhooks", _replay),
+    WebhookAction("remove", "remove webhooks", _remove),
+)
+
+
+def _webhook_handler(action: WebhookAction) -> Callable[..., Awaitable[Response]]:
+    """The POST handler of one webhook action (FastAPI reads its parameters from the signature)."""
+
+    async def handler(
+        request: Request, subscription_id: str, language: PortalLanguage, user: EditorUser, hub: HubDep
+    ) -> Response:
+        await checked_form(request)
+        current = _writable(request, hub, user, subscription_id, action.refusal)
+        outcome = action.change(WebhookContext(request, hub, current, actor(request, user)))
+        if isinstance(outcome, Response):
+            return outcome
+        return see_other(request, f"{SUBSCRIPTIONS}/{current.id}", outcome)
+
+    handler.__name__ = handler.__qualname__ = f"webhook_{action.name}"
+    return handler
+
+
+for _action in WEBHOOK_ACTIONS:
+    portal.form(f"{SUBSCRIPTIONS}/{{subscription_id}}/webhook/{_action.name}")(_webhook_handler(_action))
 
 
 # -- its feeds --------------------------------------------------------------------------------------
@@ -670,7 +706,9 @@ def ledger(
         "notice": None,
         "report": None,
         "charts": None,
-        "csv_href": f"/{language.code}{LEDGER}.csv" + (f"?{request.url.query}" if request.url.query else ""),
+        "by_language": None,
+        "csv_href": _csv_href(request, language, None),
+        "language_csv_href": _csv_href(request, language, LEDGER_BY_LANGUAGE),
     }
     scope = report_members(hub, actor(request, user), _blank(member))
     try:
@@ -685,7 +723,10 @@ def ledger(
     except TabadolError as error:
         data["problem"] = problem_of(error)
         return render(request, "settings/ledger", data, title=t("settings.ledger.title"), status_code=400)
-    report = exchange_report(hub.storage, query)
+    # One read of the takes for both views: the pairs' ledger and the takes by language.
+    takes = hub.storage.takes_between(query.since, query.until, query.members)
+    report = exchange_report(hub.storage, query, takes)
+    data["by_language"] = _language_rows(takes_by_language(query, takes), language)
     data["report"] = {
         "since": query.since,
         "until": query.until,
@@ -695,6 +736,34 @@ def ledger(
     }
     data["charts"] = _charts(report, names, language.rtl)
     return render(request, "settings/ledger", data, title=t("settings.ledger.title"))
+
+
+def _csv_href(request: Request, language: Language, by: str | None) -> str:
+    """The CSV download of what the page shows (same filters), or of its takes by language."""
+    params = [(name, value) for name, value in request.query_params.multi_items() if name != "by"]
+    if by:
+        params.append(("by", by))
+    return f"/{language.code}{LEDGER}.csv" + (f"?{urlencode(params)}" if params else "")
+
+
+def _language_rows(rows: tuple[LanguageRow, ...], language: Language) -> list[dict[str, Any]]:
+    """The takes by language as the page and its .json twin show them, with each language's name in
+    the reader's language (CLDR's, so any language an item is written in has one)."""
+    names = _language_names(rows, language)
+    return [
+        {
+            "period": row.period,
+            "language": row.language,
+            "language_name": names[row.language],
+            "taken": row.taken,
+            "translated": row.translated,
+        }
+        for row in rows
+    ]
+
+
+def _language_names(rows: tuple[LanguageRow, ...], language: Language) -> dict[str, str]:
+    return {row.language: language_label(row.language, language) for row in rows}
 
 
 def _row(row: Any, names: dict[str, str]) -> dict[str, Any]:
@@ -723,19 +792,36 @@ def ledger_csv(
     until: str | None = None,
     period: str | None = None,
     member: str | None = None,
+    by: str | None = None,
 ) -> Response:
-    """The ledger as the API's CSV (deliver/reports.report_csv), for the logged-in person's member."""
+    """The ledger as the API's CSV (deliver/reports.report_csv), for the logged-in person's member;
+    with `by=language`, the takes by period and original language (deliver/reports.language_csv)."""
+    grouping = _blank(by)
+    if grouping not in (None, LEDGER_BY_LANGUAGE):
+        raise invalid("by", f"'{by}' is not {LEDGER_BY_LANGUAGE} (or empty, for the pairs)")
     now = clock()
     scope = report_members(hub, actor(request, user), _blank(member))
     query = report_query(
         _blank(since) or default_since(now, _blank(period)), _blank(until), _blank(period), None, scope, now
     )
+    if grouping == LEDGER_BY_LANGUAGE:
+        return _language_download(hub, query, language)
     report = exchange_report(hub.storage, query)
     members = {info.code: info for info in hub.storage.list_members()}
+    return _csv_response(report_csv(report, members, language.code), report_filename(query, "csv"))
+
+
+def _language_download(hub: Hub, query: ReportQuery, language: Language) -> Response:
+    rows = takes_by_language(query, hub.storage.takes_between(query.since, query.until, query.members))
+    text = language_csv(rows, _language_names(rows, language))
+    return _csv_response(text, report_filename(query, "csv", prefix="takes_by_language"))
+
+
+def _csv_response(text: str, filename: str) -> Response:
     return Response(
-        report_csv(report, members, language.code).encode("utf-8"),
+        text.encode("utf-8"),
         media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{report_filename(query, "csv")}"'},
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
 
 
