@@ -121,13 +121,15 @@ def test_the_persian_ledger_is_right_to_left_with_mirrored_bars(
     assert html.get("dir") == "rtl" and html.get("lang") == "fa"
     svg = charts(html, "pairs")
     width = float(svg.get("width"))
-    origin = ledger_chart.H_LABEL + ledger_chart.H_GAP
+    origin = ledger_chart.H_SIDE
     for bar in bars(svg):  # every bar grows leftwards from the same edge on the right
         assert float(bar.get("x")) + float(bar.get("width")) == pytest.approx(width - origin)
     english = charts(page(site.get(f"/en/newsroom/ledger?{WINDOW}")), "pairs")
     assert {float(bar.get("x")) for bar in bars(english)} == {origin}
     labels = svg.xpath(".//*[local-name()='text'][contains(@class,'chart-label')]")
     assert {label.get("text-anchor") for label in labels} == {"start"}
+    assert {label.get("direction") for label in labels} == {"rtl"}  # names set right to left
+    assert all("←" in label.text_content() for label in labels)  # source ← recipient, read from the right
     assert "تاس" in " ".join(label.text_content() for label in labels)  # member names in Persian
     values = svg.xpath(".//*[local-name()='text'][contains(@class,'chart-value')]")
     assert "۲" in [value.text_content() for value in values]  # Persian digits

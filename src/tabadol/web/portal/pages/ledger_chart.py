@@ -3,7 +3,9 @@
 No JavaScript and no chart library: the geometry is computed here (plain numbers in frozen
 dataclasses) and `templates/settings/_chart.html` writes one <rect> per value. SVG coordinates do not
 follow the page's direction, so for Persian and Arabic the layout is mirrored here: bars grow from the
-right, the time axis runs right to left, labels sit on the right and are anchored the other way.
+right, the time axis runs right to left, numbers are anchored the other way, and the names are set
+right to left (SVG `direction`), so "source ← recipient" reads in the page's order whatever scripts
+the names are in.
 The table beside each chart holds the same numbers: it is the accessible form of the chart.
 """
 
@@ -14,14 +16,15 @@ from dataclasses import dataclass
 
 SERIES = ("supplied", "taken")
 
-# Horizontal chart (one group of bars per member pair).
+# Horizontal chart (one group of bars per member pair, under the pair's name: agency names are long,
+# so they get the chart's whole width rather than a column beside the bars).
 H_WIDTH = 720
-H_LABEL = 220  # the column of pair names
-H_GAP = 10
+H_SIDE = 8  # where the names and the bars start
+H_NAME = 18  # the row of the pair's name above its bars
 H_VALUE_ROOM = 60  # room after the longest bar for its number
 H_BAR = 14
-H_GROUP_GAP = 14
-H_TOP = 8
+H_GROUP_GAP = 12
+H_TOP = 4
 
 # Vertical chart (one group of bars per period).
 V_HEIGHT = 260
@@ -57,9 +60,10 @@ class Label:
     x: float
     y: float
     text: str
-    anchor: str  # SVG text-anchor: start, middle or end
+    anchor: str  # SVG text-anchor: start, middle or end (of the text in its `direction`)
     kind: str  # "category" or "value"
     value: int | None = None  # for value labels: the number, written by the template in the reader's digits
+    direction: str = "ltr"  # the text's base direction: names are set right to left in RTL charts
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +84,9 @@ _SWAP = {"start": "end", "end": "start", "middle": "middle"}
 
 
 def _mirror_label(label: Label, width: int) -> Label:
+    if label.kind == "category":
+        # Set right to left, a name's start is its right edge: the same anchor then mirrors it.
+        return Label(width - label.x, label.y, label.text, label.anchor, label.kind, label.value, "rtl")
     return Label(width - label.x, label.y, label.text, _SWAP[label.anchor], label.kind, label.value)
 
 
@@ -102,17 +109,17 @@ def _largest(categories: Sequence[Category]) -> int:
 
 
 def horizontal(name: str, categories: Sequence[Category], rtl: bool) -> Chart:
-    """Bars growing from the label column (left in LTR, right in RTL), a group per category."""
-    scale = (H_WIDTH - H_LABEL - H_GAP - H_VALUE_ROOM) / _largest(categories)
-    origin = H_LABEL + H_GAP
-    group = len(SERIES) * H_BAR + H_GROUP_GAP
+    """Bars growing from the start side (left in LTR, right in RTL) under their category's name."""
+    scale = (H_WIDTH - H_SIDE - H_VALUE_ROOM) / _largest(categories)
+    origin = H_SIDE
+    group = H_NAME + len(SERIES) * H_BAR + H_GROUP_GAP
     bars: list[Bar] = []
     labels: list[Label] = []
     for index, category in enumerate(categories):
         top = H_TOP + index * group
-        labels.append(Label(H_LABEL, top + H_BAR + 4, category.label, "end", "category"))
+        labels.append(Label(H_SIDE, top + H_NAME - 5, category.label, "start", "category"))
         for offset, (series, value) in enumerate(zip(SERIES, category.values, strict=True)):
-            y = top + offset * H_BAR
+            y = top + H_NAME + offset * H_BAR
             length = round(value * scale, 2)
             bars.append(Bar(origin, y, length, H_BAR - 2, series, value, category.label))
             labels.append(Label(origin + length + 4, y + H_BAR - 3, "", "start", "value", value))

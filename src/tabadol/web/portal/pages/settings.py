@@ -654,9 +654,11 @@ def _charts(report: ExchangeReport, names: dict[str, str], rtl: bool) -> dict[st
     def name(code: str) -> str:
         return names.get(code, code)
 
+    arrow = "←" if rtl else "→"  # from the source to the recipient, in the reading direction
     pairs = [
         ledger_chart.Category(
-            f"{name(row.key.source)} → {name(row.key.recipient)}", (row.counts.supplied, row.counts.taken)
+            f"{name(row.key.source)} {arrow} {name(row.key.recipient)}",
+            (row.counts.supplied, row.counts.taken),
         )
         for row in report.totals
     ]
