@@ -17,12 +17,10 @@ from tabadol.hub import Hub
 from tabadol.storage import index
 from tabadol.types import utc_now
 from tabadol.web.portal.pages import public
-from tabadol.web.portal.pages import public_data as data
 
 
 @pytest.fixture
 def exchange(hub: Hub) -> Exchange:
-    data.country_counts.forget()
     return build(hub)
 
 
@@ -80,7 +78,6 @@ def test_killed_and_embargoed_items_appear_nowhere(site_of: TestClient, exchange
 def test_an_embargoed_item_appears_once_the_clock_passes(site_of: TestClient, exchange: Exchange) -> None:
     assert site_of.get(f"/en/item/{exchange.embargoed}").status_code == 404
     exchange.clock.now = utc_now() + timedelta(hours=2)
-    data.country_counts.forget()
     tree = page(site_of, f"/en/story/{exchange.story}")
     assert exchange.embargoed in [v.get("data-item-id") for v in classes(tree, "story-version")]
     assert page(site_of, f"/en/item/{exchange.embargoed}") is not None

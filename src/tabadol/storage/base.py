@@ -23,9 +23,12 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 from tabadol.errors import TabadolError
 from tabadol.storage.claims import StoredClaimMatch, StoredClaimReview
 from tabadol.storage.delivery import Decider, EventContent, WebhookSecrets
+from tabadol.storage.facets import FacetsOfItem, LinePage
 from tabadol.storage.jobs import Job, JobSpec
+from tabadol.storage.portal import DayStory, ItemRow, RowPage, VersionRow
 from tabadol.storage.search import ItemHead
 from tabadol.storage.signals import Signals
+from tabadol.storage.wire import KilledTake, WireFilter
 from tabadol.types import (
     ApiKey,
     AuditEntry,
@@ -176,7 +179,8 @@ class Storage(Protocol):
         self, item_ids: Sequence[str], components: Sequence[str]
     ) -> dict[str, dict[str, Mapping[str, Any]]]:
         """item id -> component -> stored data of the named enrichment components (failed results
-        left out): what a search filters and counts by, without the rest of the enrichment."""
+        left out), without the rest of the enrichment. (Topics and countries to filter or count by
+        are the item facets: `item_facets`, `items_by_facet`, `facet_counts`.)"""
 
     def list_items(self, query: ItemQuery, limit: int, cursor: str | None = None) -> Page:
         """Newest first by (version_created, id). The cursor is opaque and stable under inserts:
@@ -398,6 +402,102 @@ class Storage(Protocol):
 
     def links_of(self, item_id: str) -> tuple[list[ItemLink], list[ItemLink]]:
         """(links from the item, links to it)."""
+
+    # -- item facets (storage/facets.py; written with the topics and entities results) -----------
+    def items_by_facet(
+        self, facet: str, values: Sequence[str], now: datetime, limit: int, cursor: str | None = None
+    ) -> LinePage:
+        """Readable items (not under embargo at `now`, not killed) that have any of `values` for
+        `facet` ("topic": IPTC `medtop:` codes; "country": ISO 3166-1 alpha-2 codes), newest first by
+        (version_created, id), as light lines (no body), one page after `cursor` (opaque, stable
+        under inserts, as list_items'). No values: an empty page. Raises INVALID_CURSOR for a
+        cursor it did not make, INVALID_QUERY for a limit below 1."""
+
+    def facet_counts(self, facet: str, now: datetime) -> dict[str, int]:
+        """value -> how many readable items (not under embargo at `now`, not killed) have it, for
+        every value of `facet` at least one readable item has."""
+
+    def item_facets(self, item_ids: Sequence[str]) -> dict[str, FacetsOfItem]:
+        """item id -> facet -> (value, score) pairs, best score first (ties by value), for the
+        items among `item_ids` that have any; whether an item is readable is the caller's rule.
+        Topic scores are the classifier's; a country's score is how often the item names it."""
+
+    # -- the newsroom wire (storage/wire.py) -------------------------------------------------------
+    def wire_page(self, wire: WireFilter, now: datetime, limit: int, cursor: str | None = None) -> Page:
+        """The wire of member `wire.viewer`: usable items of the other members (never its own) that
+        match the filter (member, language tag as list_items', `topic` with its narrower IPTC
+        topics, version_created in [since, until]), newest first by (version_created, id), one page
+        after `cursor` (opaque, as list_items'). Killed and withheld items are left out; items under
+        embargo at `now` do not exist yet. One query. Raises INVALID_CURSOR for a cursor it did not
+        make."""
+
+    def wire_changes(
+        self,
+        wire: WireFilter,
+        now: datetime,
+        after_seq: int,
+        limit: int,
+        released_after: datetime | None = None,
+    ) -> list[Item]:
+        """What reached the wire after the change counter (`last_item_seq`) stood at `after_seq`,
+        oldest first by that counter, at most `limit`: new items, new versions and kills (killed
+        items are included here, so a live stream can take them off a page); items under embargo at
+        `now` are not. With `released_after`, also the items whose embargo ended in
+        (released_after, now] (stored earlier, so their counter is older). The filter's time bounds
+        do not apply: what is new is new. One query."""
+
+    def last_item_seq(self) -> int:
+        """The hub's change counter now (every stored version or kill raises it; 0 for an empty
+        store): a live stream started from here misses nothing after the page it follows."""
+
+    def killed_takes(self, viewer: str, now: datetime, limit: int) -> list[KilledTake]:
+        """Items member `viewer` took that their source has killed since (items under embargo at
+        `now` left out), most recent kill first, with the latest version taken. One query."""
+
+    # -- the public pages' batched reads (storage/portal.py) ---------------------------------------
+    # The reads of items and stories apply the public reading rule: nothing under embargo at `now`
+    # (not even its existence), nothing killed. Each is one query per 500 ids given (or one query).
+    def readable_items(self, item_ids: Sequence[str], now: datetime) -> dict[str, Item]:
+        """item id -> the item with its body, for the readable items among `item_ids`."""
+
+    def readable_item_rows(self, item_ids: Sequence[str], now: datetime) -> dict[str, ItemRow]:
+        """item id -> a list row (no body), for the readable items among `item_ids`."""
+
+    def item_rows_page(
+        self, now: datetime, limit: int, cursor: str | None = None, member: str | None = None
+    ) -> RowPage:
+        """Readable items (of `member` if given) as list rows, newest first by (version_created,
+        id), one page after `cursor` (opaque, as list_items'). Raises INVALID_CURSOR for a cursor
+        it did not make."""
+
+    def stories_in_window(self, start: datetime, end: datetime, now: datetime) -> list[DayStory]:
+        """Live (unmerged) stories whose latest readable item falls in [start, end), with their
+        counts of readable items and of distinct members among them; no items loaded."""
+
+    def readable_stories(self, story_ids: Sequence[str], now: datetime) -> dict[str, Story]:
+        """story id -> the story with its readable items only; stories with none are left out."""
+
+    def latest_story_activity(self, before: datetime, now: datetime) -> datetime | None:
+        """The version time of the newest readable item in any story, before `before` (None: none)."""
+
+    def kills_in_story(self, story_id: str, now: datetime) -> list[tuple[str, datetime]]:
+        """(member, version time) of the story's killed items that are still linked to it (the
+        index stage takes a killed item out of its story; these are kills it has not processed
+        yet), leaving out items under embargo at `now`."""
+
+    def provenance_of_items(self, item_ids: Sequence[str]) -> dict[tuple[str, int], RecordedProvenance]:
+        """(item id, version) -> the provenance recorded for it, for every version of the items.
+        No reading rule: the caller passes items it may show."""
+
+    def versions_of_items(self, item_ids: Sequence[str]) -> dict[str, list[VersionRow]]:
+        """item id -> every stored version, oldest first (an empty list for an unknown id). No
+        reading rule: the caller withholds versions under embargo."""
+
+    def translations_of_heads(
+        self, heads: Sequence[tuple[str, int]], target: str
+    ) -> dict[str, dict[str, Any]]:
+        """item id -> the stored machine translation (its row) of that (item id, version) into
+        `target`, for the pairs that have one. No reading rule: the caller passes items it may show."""
 
     # -- subscriptions (storage/subscriptions.py) ------------------------------------------------
     def add_subscription(self, subscription: Subscription) -> None:

@@ -15,6 +15,7 @@ import numpy as np
 from sqlalchemy import Connection, Row, and_, delete, func, insert, literal, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
+from tabadol.storage import facets
 from tabadol.storage import schema as t
 from tabadol.storage.records import to_json
 from tabadol.types import ComponentResult, IndexEntry, ItemLink, PubStatus, Story, StoryItem
@@ -31,7 +32,8 @@ def _chunks(values: Sequence[Any]) -> Iterable[Sequence[Any]]:
 
 
 def save_results(connection: Connection, item_id: str, results: Sequence[ComponentResult]) -> None:
-    """Replace the item's stored results of these components (other components' rows stay)."""
+    """Replace the item's stored results of these components (other components' rows stay), and its
+    facets derived from them (storage/facets.py: topics, countries), so both always agree."""
     if not results:
         return
     names = [r.component for r in results]
@@ -53,6 +55,7 @@ def save_results(connection: Connection, item_id: str, results: Sequence[Compone
             for r in results
         ],
     )
+    facets.replace_facets(connection, item_id, results)
 
 
 def load_results(connection: Connection, item_ids: Sequence[str]) -> dict[str, dict[str, ComponentResult]]:

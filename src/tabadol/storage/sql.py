@@ -27,20 +27,25 @@ from sqlalchemy.sql.elements import ColumnElement
 from tabadol.errors import ErrorCode, TabadolError
 from tabadol.ingest.accept import item_id_for_guid
 from tabadol.storage import claims as claim_rows
+from tabadol.storage import facets as facet_rows
 from tabadol.storage import fulltext, index
 from tabadol.storage import jobs as job_queue
+from tabadol.storage import portal as portal_rows
 from tabadol.storage import provenance as provenance_rows
 from tabadol.storage import schema as t
 from tabadol.storage import search as search_rows
 from tabadol.storage import signing_keys as signing_key_rows
 from tabadol.storage import subscriptions as subscription_rows
 from tabadol.storage import web_accounts as web_account_rows
+from tabadol.storage import wire as wire_rows
 from tabadol.storage.base import IngestRequest
 from tabadol.storage.claims import StoredClaimMatch, StoredClaimReview
 from tabadol.storage.cursor import decode_cursor, encode_cursor
 from tabadol.storage.errors import describe, driver_errors
+from tabadol.storage.facets import FacetsOfItem, LinePage
 from tabadol.storage.jobs import Job, JobSpec
 from tabadol.storage.migrations import MIGRATIONS
+from tabadol.storage.portal import DayStory, ItemRow, RowPage, VersionRow
 from tabadol.storage.queries import filters, item_select, not_embargoed
 from tabadol.storage.records import (
     api_key_from_row,
@@ -58,6 +63,7 @@ from tabadol.storage.search import ItemHead
 from tabadol.storage.signals import CHANGES, Signals
 from tabadol.storage.sql_delivery import DeliveryMethods
 from tabadol.storage.vectors import InProcessVectorIndex
+from tabadol.storage.wire import KilledTake, WireFilter
 from tabadol.storage.writes import (
     ingest_batch,
     ingest_payload,
@@ -755,9 +761,95 @@ class SqlStorage(DeliveryMethods, abc.ABC):
         with self._read() as connection:
             return index.links_of(connection, item_id)
 
+    # -- item facets (storage/facets.py) -----------------------------------------------------------
+    def items_by_facet(
+        self, facet: str, values: Sequence[str], now: datetime, limit: int, cursor: str | None = None
+    ) -> LinePage:
+        if limit < 1:
+            raise TabadolError(ErrorCode.INVALID_QUERY, param="limit", reason="must be at least 1")
+        with self._read() as connection:
+            return facet_rows.list_by_facet(connection, facet, values, self._readable(now), limit, cursor)
+
+    def facet_counts(self, facet: str, now: datetime) -> dict[str, int]:
+        with self._read() as connection:
+            return facet_rows.count_by_value(connection, facet, now)
+
+    def item_facets(self, item_ids: Sequence[str]) -> dict[str, FacetsOfItem]:
+        with self._read() as connection:
+            return facet_rows.facets_of(connection, item_ids)
+
     @staticmethod
     def _readable(now: datetime | None) -> ColumnElement[bool]:
         return and_(not_embargoed(now or utc_now()), index.killed_condition())
+
+    # -- the newsroom wire (storage/wire.py) -------------------------------------------------------
+    def wire_page(self, wire: WireFilter, now: datetime, limit: int, cursor: str | None = None) -> Page:
+        with self._read() as connection:
+            return wire_rows.wire_page(connection, wire, now, limit, cursor)
+
+    def wire_changes(
+        self,
+        wire: WireFilter,
+        now: datetime,
+        after_seq: int,
+        limit: int,
+        released_after: datetime | None = None,
+    ) -> list[Item]:
+        with self._read() as connection:
+            return wire_rows.wire_changes(connection, wire, now, after_seq, limit, released_after)
+
+    def last_item_seq(self) -> int:
+        with self._read() as connection:
+            return wire_rows.last_seq(connection)
+
+    def killed_takes(self, viewer: str, now: datetime, limit: int) -> list[KilledTake]:
+        with self._read() as connection:
+            return wire_rows.killed_takes(connection, viewer, now, limit)
+
+    # -- the public pages' batched reads (storage/portal.py) ---------------------------------------
+    def readable_items(self, item_ids: Sequence[str], now: datetime) -> dict[str, Item]:
+        with self._read() as connection:
+            return portal_rows.items_by_id(connection, item_ids, now)
+
+    def readable_item_rows(self, item_ids: Sequence[str], now: datetime) -> dict[str, ItemRow]:
+        with self._read() as connection:
+            return portal_rows.item_rows_by_id(connection, item_ids, now)
+
+    def item_rows_page(
+        self, now: datetime, limit: int, cursor: str | None = None, member: str | None = None
+    ) -> RowPage:
+        with self._read() as connection:
+            return portal_rows.item_rows_page(connection, now, limit, cursor, member)
+
+    def stories_in_window(self, start: datetime, end: datetime, now: datetime) -> list[DayStory]:
+        with self._read() as connection:
+            return portal_rows.stories_in_window(connection, start, end, now)
+
+    def readable_stories(self, story_ids: Sequence[str], now: datetime) -> dict[str, Story]:
+        with self._read() as connection:
+            return portal_rows.stories_by_id(connection, story_ids, now)
+
+    def latest_story_activity(self, before: datetime, now: datetime) -> datetime | None:
+        with self._read() as connection:
+            return portal_rows.latest_story_activity(connection, before, now)
+
+    def kills_in_story(self, story_id: str, now: datetime) -> list[tuple[str, datetime]]:
+        with self._read() as connection:
+            return portal_rows.kills_in_story(connection, story_id, now)
+
+    def provenance_of_items(self, item_ids: Sequence[str]) -> dict[tuple[str, int], RecordedProvenance]:
+        with self._read() as connection:
+            return portal_rows.provenance_of(connection, item_ids)
+
+    def versions_of_items(self, item_ids: Sequence[str]) -> dict[str, list[VersionRow]]:
+        with self._read() as connection:
+            return portal_rows.versions_of(connection, item_ids)
+
+    def translations_of_heads(
+        self, heads: Sequence[tuple[str, int]], target: str
+    ) -> dict[str, dict[str, Any]]:
+        with self._read() as connection:
+            return portal_rows.translations_of(connection, heads, target)
 
     # -- subscriptions (storage/subscriptions.py) ------------------------------------------------
     def add_subscription(self, subscription: Subscription) -> None:

@@ -29,6 +29,7 @@ from tabadol.storage.migrations import (
     v013_claim_reviews,
     v014_web_accounts,
     v015_search_fts,
+    v016_item_facets,
 )
 
 
@@ -55,6 +56,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(13, "fact checks (ClaimReview) and their matches with items", v013_claim_reviews.apply),
     Migration(14, "newsroom accounts, sessions and failed logins", v014_web_accounts.apply),
     Migration(15, "full-text index for text search (SQLite FTS5 trigram)", v015_search_fts.apply),
+    Migration(16, "item facets: topics and countries of each item, indexed", v016_item_facets.apply),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

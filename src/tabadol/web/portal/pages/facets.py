@@ -1,26 +1,26 @@
 """What an item is about, for filters and counts: its IPTC Media Topics and the countries it names.
 
-Both come from the enrichment (components `topics` and `entities`). Countries are ISO 3166-1 codes,
-found as the country pages find them (pages/public_places.py: the country itself or a city, region
-or port of it that the gazetteer knows), so a search filtered by a country and that country's page
-agree; names come from CLDR (Babel's territory names).
+Both are the store's item facets (Storage.item_facets; derived from the `topics` and `entities`
+enrichment by enrich/facets.py), the rows the topic and country pages list items by, so a search
+filtered by a country and that country's page agree. Countries are ISO 3166-1 codes; names come
+from CLDR (Babel's territory names).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import cache
-from typing import Any
 
 from babel import Locale
 
-from tabadol.enrich.topics_taxonomy import IPTC_SCHEME, iptc_taxonomy
+from tabadol.enrich.facets import COUNTRY, TOPIC
+from tabadol.enrich.topics_taxonomy import iptc_taxonomy
 from tabadol.web.portal.languages import Language
-from tabadol.web.portal.pages.public_places import CASPIAN, country_name, country_of_place
+from tabadol.web.portal.pages.public_places import CASPIAN, country_name
 
 __all__ = [
     "CASPIAN",
-    "FACET_COMPONENTS",
+    "ItemFacetRows",
     "country_label",
     "item_countries",
     "item_topics",
@@ -28,22 +28,18 @@ __all__ = [
     "topic_label",
 ]
 
-FACET_COMPONENTS = ("topics", "entities")
+# One item's facets as the store gives them: facet -> (value, score) pairs.
+ItemFacetRows = Mapping[str, Sequence[tuple[str, float | None]]]
 
 
-def item_topics(data: Mapping[str, Mapping[str, Any]]) -> tuple[str, ...]:
-    """The IPTC topic codes of one item's enrichment (`data`: component -> stored data)."""
-    topics = data.get("topics", {}).get("topics", [])
-    codes = [str(topic.get("code")) for topic in topics if topic.get("scheme") == IPTC_SCHEME]
-    return tuple(dict.fromkeys(code for code in codes if code))
+def item_topics(facets: ItemFacetRows) -> tuple[str, ...]:
+    """The IPTC topic codes of one item, best first."""
+    return tuple(code for code, _ in facets.get(TOPIC, ()))
 
 
-def item_countries(data: Mapping[str, Mapping[str, Any]]) -> tuple[str, ...]:
-    """ISO codes of the countries one item names, in the order it names them first."""
-    known = country_of_place()
-    entities = data.get("entities", {}).get("entities", [])
-    codes = [known.get(str(entity.get("id"))) for entity in entities]
-    return tuple(dict.fromkeys(code for code in codes if code))
+def item_countries(facets: ItemFacetRows) -> tuple[str, ...]:
+    """ISO codes of the countries one item names, most mentioned first."""
+    return tuple(code for code, _ in facets.get(COUNTRY, ()))
 
 
 def topic_label(code: str, lang: Language) -> str:

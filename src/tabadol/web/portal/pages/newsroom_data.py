@@ -1,33 +1,30 @@
 """The newsroom wire's reads: other members' items with the wire's filters, what changed since a
 given point (the live stream), and the viewer's member's takes. A fixed, small number of queries per
-page, whatever its length: the listing, then one batch each for takes and topics.
+page, whatever its length: the listing, then one batch each for takes and topics (the store's item
+facets, storage/facets.py).
 
-The wire is the item listing of storage/queries.py (the same filters, embargo rule and keyset
-cursor), narrowed in two ways the public item listing has no use for: a member never sees its own
-items on its wire, and a topic filter that includes the topic's narrower topics.
+The wire's queries are the store's (Storage.wire_page, wire_changes, last_item_seq, killed_takes in
+storage/wire.py, with WireFilter and KilledTake): the item listing's filters, embargo rule and keyset
+cursor, narrowed in two ways the public item listing has no use for: a member never sees its own
+items on its wire, and a topic filter includes the topic's narrower topics.
 """
 
 from __future__ import annotations
 
 import difflib
-import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
-from sqlalchemy.sql.elements import ColumnElement
-
-from tabadol.enrich.topics_taxonomy import IPTC_SCHEME, iptc_taxonomy
+from tabadol.enrich.facets import TOPIC
+from tabadol.enrich.topics_taxonomy import iptc_taxonomy
 from tabadol.errors import ErrorCode, TabadolError
-from tabadol.storage import schema as t
-from tabadol.storage.cursor import decode_cursor, encode_cursor
-from tabadol.storage.queries import filters, item_select, not_embargoed
-from tabadol.storage.records import item_from_row
-from tabadol.storage.sql import SqlStorage
-from tabadol.types import Item, ItemQuery, Page, PubStatus, Take
+from tabadol.storage.cursor import decode_cursor
+from tabadol.storage.wire import KilledTake as KilledTake
+from tabadol.storage.wire import WireFilter as WireFilter
+from tabadol.types import Item, Page, Take
 
 WIRE_PAGE = 50
 STREAM_BATCH = 50
@@ -35,33 +32,9 @@ KILLED_TAKES_SHOWN = 10
 
 
 @dataclass(frozen=True, slots=True)
-class WireFilter:
-    """What one wire shows. `viewer` is the user's member: its own items never appear on its wire."""
-
-    viewer: str
-    member: str | None = None
-    language: str | None = None
-    topic: str | None = None
-    since: datetime | None = None
-    until: datetime | None = None
-
-
-@dataclass(frozen=True, slots=True)
 class TopicLabel:
     code: str
     label: str
-
-
-@dataclass(frozen=True, slots=True)
-class KilledTake:
-    """An item the viewer's member took that its source has since killed."""
-
-    item_id: str
-    member_code: str
-    headline: str
-    language: str | None
-    killed_at: datetime
-    taken_version: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,76 +45,12 @@ class DiffPart:
     text: str
 
 
-# -- queries ----------------------------------------------------------------------------------------
-def _sql(storage: Any) -> SqlStorage:
-    # Both backends are SqlStorage; the wire's queries read its tables directly, like storage does.
-    if not isinstance(storage, SqlStorage):
-        raise TypeError("the newsroom wire needs an SQL storage")
-    return storage
-
-
-def _read(storage: Any) -> Any:
-    return _sql(storage).engine.connect()
-
-
-def topic_codes(code: str) -> tuple[str, ...]:
-    """The topic and every narrower topic of the shipped IPTC tree (an "economy" filter finds trade)."""
-    topics = iptc_taxonomy().topics
-    chosen = {code}
-    grew = True
-    while grew:
-        more = {topic.code for topic in topics if topic.parent in chosen} - chosen
-        chosen |= more
-        grew = bool(more)
-    return tuple(sorted(chosen))
-
-
-def _topic_condition(code: str) -> ColumnElement[bool]:
-    """Items whose stored topics name the code (or a narrower one). Topics are JSON written with
-    sorted keys and the default separators (storage/records.to_json), so `"code": "<code>"` is exact;
-    IPTC codes (`medtop:` + digits) need no LIKE escaping."""
-    enrichments = t.enrichments.c
-    matches = or_(*(enrichments.data.like(f'%"code": {json.dumps(each)}%') for each in topic_codes(code)))
-    return (
-        select(enrichments.item_id)
-        .where(enrichments.item_id == t.items.c.id, enrichments.component == "topics", matches)
-        .exists()
-    )
-
-
-def _conditions(wire: WireFilter, statuses: Sequence[PubStatus], now: datetime) -> list[ColumnElement[bool]]:
-    query = ItemQuery(
-        member_codes=(wire.member,) if wire.member else (),
-        languages=(wire.language,) if wire.language else (),
-        since=wire.since,
-        until=wire.until,
-        pub_statuses=tuple(statuses),
-        now=now,
-    )
-    conditions = [*filters(query), t.items.c.member_code != wire.viewer]
-    if wire.topic:
-        conditions.append(_topic_condition(wire.topic))
-    return conditions
-
-
+# -- queries (the store's wire reads, Storage.wire_page and the rest; storage/wire.py) -------------
 def wire_page(storage: Any, wire: WireFilter, now: datetime, limit: int, cursor: str | None) -> Page:
     """Usable items of the other members, newest first, one page after `cursor` (keyset paging).
     Killed and withheld items are not on the wire; embargoed ones do not exist yet."""
-    statement = item_select().where(*_conditions(wire, (PubStatus.USABLE,), now))
-    if cursor:
-        after_time, after_id = decode_cursor(cursor)
-        statement = statement.where(
-            or_(
-                t.items.c.version_created < after_time,
-                and_(t.items.c.version_created == after_time, t.items.c.id < after_id),
-            )
-        )
-    statement = statement.order_by(t.items.c.version_created.desc(), t.items.c.id.desc()).limit(limit + 1)
-    with _read(storage) as connection:
-        rows = connection.execute(statement).all()
-    found = [item_from_row(row) for row in rows[:limit]]
-    following = encode_cursor(found[-1].version_created, found[-1].id) if len(rows) > limit else None
-    return Page(items=tuple(found), next_cursor=following)
+    page: Page = storage.wire_page(wire, now, limit, cursor)
+    return page
 
 
 def wire_changes(
@@ -154,27 +63,14 @@ def wire_changes(
 ) -> list[Item]:
     """What reached the wire after the hub's change counter stood at `after_seq`, oldest first: new
     items, new versions (corrections) and kills (the live stream's events); with `released_after`,
-    also the items whose embargo ended since then (stored earlier, so their counter is older). The
-    time filters do not apply: what is new is new."""
-    live = WireFilter(wire.viewer, wire.member, wire.language, wire.topic)
-    items = t.items.c
-    fresh: ColumnElement[bool] = items.seq > after_seq
-    if released_after is not None:
-        fresh = or_(fresh, and_(items.embargoed_until > released_after, items.embargoed_until <= now))
-    statement = (
-        item_select()
-        .where(*_conditions(live, (PubStatus.USABLE, PubStatus.CANCELED), now), fresh)
-        .order_by(items.seq)
-        .limit(limit)
-    )
-    with _read(storage) as connection:
-        return [item_from_row(row) for row in connection.execute(statement)]
+    also the items whose embargo ended since then. The time filters do not apply: what is new is new."""
+    changes: list[Item] = storage.wire_changes(wire, now, after_seq, limit, released_after)
+    return changes
 
 
 def last_seq(storage: Any) -> int:
     """The hub's change counter now: a live stream started from here misses nothing after the page."""
-    with _read(storage) as connection:
-        return int(connection.execute(select(func.max(t.items.c.seq))).scalar() or 0)
+    return int(storage.last_item_seq())
 
 
 def taken_versions(storage: Any, viewer: str, item_ids: Sequence[str]) -> dict[str, Take]:
@@ -190,51 +86,18 @@ def killed_takes(
     storage: Any, viewer: str, now: datetime, limit: int = KILLED_TAKES_SHOWN
 ) -> list[KilledTake]:
     """Items the viewer's member took that were killed since, most recent kill first."""
-    items, takes = t.items.c, t.takes.c
-    statement = (
-        select(
-            items.id,
-            items.member_code,
-            items.headline,
-            items.language,
-            items.version_created,
-            func.max(takes.item_version).label("taken_version"),
-        )
-        .join_from(t.items, t.takes, takes.item_id == items.id)
-        .where(
-            takes.taker_member == viewer,
-            items.pub_status == PubStatus.CANCELED.value,
-            not_embargoed(now),
-        )
-        .group_by(items.id, items.member_code, items.headline, items.language, items.version_created)
-        .order_by(items.version_created.desc(), items.id.desc())
-        .limit(limit)
-    )
-    with _read(storage) as connection:
-        rows = connection.execute(statement).all()
-    return [
-        KilledTake(
-            row.id, row.member_code, row.headline, row.language, row.version_created, row.taken_version
-        )
-        for row in rows
-    ]
+    killed: list[KilledTake] = storage.killed_takes(viewer, now, limit)
+    return killed
 
 
 def topics_of(
     storage: Any, item_ids: Sequence[str], language: str, shown: int = 2
 ) -> dict[str, tuple[TopicLabel, ...]]:
-    """The first IPTC topics enrichment gave each item, labelled in `language` (one query)."""
+    """The best IPTC topics of each item (its topic facets), labelled in `language` (one query)."""
     labels = {topic.code: topic.label_in(language) for topic in iptc_taxonomy().topics}
     found: dict[str, tuple[TopicLabel, ...]] = {}
-    for item_id, results in storage.enrichment_of(list(item_ids)).items():
-        result = results.get("topics")
-        if result is None or result.error is not None:
-            continue
-        codes = [
-            str(topic.get("code"))
-            for topic in result.data.get("topics", [])
-            if topic.get("scheme") == IPTC_SCHEME and str(topic.get("code")) in labels
-        ]
+    for item_id, facets in storage.item_facets(list(item_ids)).items():
+        codes = [code for code, _ in facets.get(TOPIC, ()) if code in labels]
         found[item_id] = tuple(TopicLabel(code, labels[code]) for code in codes[:shown])
     return found
 

@@ -8,8 +8,8 @@
     /{lang}/members, /member/{code}        the member agencies and their items
 
 Each page is also `.json` (the same data). Embargoed items never show, not even their existence, and
-killed items never show: every read goes through the public reading rule (public_data.readable, the
-hub's readable reads, stories' readable items).
+killed items never show: every read goes through the public reading rule (storage/portal.py `readable`,
+the hub's readable reads, stories' readable items).
 """
 
 from __future__ import annotations
@@ -244,7 +244,7 @@ def topic(request: Request, code: str, language: PortalLanguage, hub: HubDep, cl
 @portal.page("/countries")
 def countries(request: Request, language: PortalLanguage, hub: HubDep, clock: ClockDep) -> Response:
     names = views.Names(hub, language)
-    counts = data.country_counts.get(hub.storage, clock())
+    counts = data.country_counts(hub.storage, clock())
     members = _members_by_country(names)
     codes = country_order(list(CASPIAN) + [code for code, count in counts.items() if count > 0], counts)
     entries = [
@@ -271,12 +271,7 @@ def country(request: Request, iso: str, language: PortalLanguage, hub: HubDep, c
         suffix = JSON_SUFFIX if wants_json(request) else ""
         return RedirectResponse(f"/{language.code}/country/{code}{suffix}", status_code=301)
     names = views.Names(hub, language)
-    places = data.country_places(code)
-    listed = (
-        data.list_rows(hub.storage, clock(), LIST_PAGE, _cursor(request), place_ids=places)
-        if places
-        else data.RowPage((), None)
-    )
+    listed = data.list_rows(hub.storage, clock(), LIST_PAGE, _cursor(request), country=code)
     ref = names.country(code)
     body = {
         "country": ref,

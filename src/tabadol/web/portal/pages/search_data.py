@@ -8,7 +8,7 @@ What runs, whatever the size of the store (a handful of queries, none per hit):
 2. meaning: the query embedded as the items are (multilingual e5, as a query), the NEAREST nearest
    items (`Storage.nearest`, any language), kept when similar enough (SEMANTIC_FLOOR), then checked
    against the same filters and reading rules in one `match_heads` over their ids.
-3. the topics and countries of all candidates in one read (`Storage.component_data`), the topic and
+3. the topics and countries of all candidates in one read (`Storage.item_facets`), the topic and
    country filters applied, the facets counted over what is left;
 4. the two lists fused by reciprocal rank (as the API's hybrid search), and only the page shown read
    in full (`Storage.get_items`).
@@ -34,7 +34,7 @@ from tabadol.types import Item, ItemQuery, MemberInfo, PubStatus
 from tabadol.web.portal.languages import Language
 from tabadol.web.portal.pages.facets import (
     CASPIAN,
-    FACET_COMPONENTS,
+    ItemFacetRows,
     country_label,
     item_countries,
     item_topics,
@@ -191,7 +191,7 @@ def search(
         for rank, (head, similarity) in enumerate(_by_meaning(hub, form.q, base), start=1):
             known = candidates.get(head.id, _Candidate(head))
             candidates[head.id] = replace(known, meaning_rank=rank, similarity=round(similarity, 4))
-    about = hub.storage.component_data(list(candidates), FACET_COMPONENTS)
+    about = hub.storage.item_facets(list(candidates))
     kept = [c for c in candidates.values() if _passes(about.get(c.head.id, {}), form)]
     kept.sort(key=lambda c: (-c.score, -c.head.version_created.timestamp(), c.head.id))
     by_code = {member.code: member for member in members}
@@ -225,7 +225,7 @@ def _language_variants(languages: Sequence[str]) -> tuple[str, ...]:
     return tuple(sorted(expanded))
 
 
-def _passes(data: Mapping[str, Mapping[str, Any]], form: SearchForm) -> bool:
+def _passes(data: ItemFacetRows, form: SearchForm) -> bool:
     if form.topics and not set(form.topics) & set(item_topics(data)):
         return False
     return not (form.countries and not set(form.countries) & set(item_countries(data)))
@@ -296,7 +296,7 @@ def _merge(parts: list[SnippetPart]) -> list[SnippetPart]:
 
 def _facets(
     kept: Sequence[_Candidate],
-    about: Mapping[str, Mapping[str, Mapping[str, Any]]],
+    about: Mapping[str, ItemFacetRows],
     form: SearchForm,
     members: Mapping[str, MemberInfo],
     lang: Language,
