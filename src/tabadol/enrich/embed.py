@@ -23,6 +23,7 @@ import re
 import threading
 import unicodedata
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any, Protocol
 
 import numpy as np
@@ -93,6 +94,9 @@ def _l2_normalise(vectors: np.ndarray) -> np.ndarray:
 
 _SHARED: E5Embedder | None = None
 _SHARED_LOCK = threading.Lock()
+# Search queries remembered by query_vector: a reader paging through results or toggling a filter asks
+# the same query again, and its embedding is the largest single cost of a search (~20 ms).
+QUERY_CACHE = 1024
 
 
 def default_embedder() -> E5Embedder:
@@ -102,6 +106,22 @@ def default_embedder() -> E5Embedder:
         if _SHARED is None:
             _SHARED = E5Embedder()
         return _SHARED
+
+
+def query_vector(text: str) -> np.ndarray:
+    """The default embedder's vector of one search query (as `embed_queries`), read-only. The last
+    QUERY_CACHE queries are remembered, by the text as it is embedded (`prepare_text`): two spellings
+    that prepare alike are one text to the model, so they share a vector."""
+    return _prepared_query_vector(prepare_text(text))
+
+
+@lru_cache(maxsize=QUERY_CACHE)
+def _prepared_query_vector(prepared: str) -> np.ndarray:
+    embedder = default_embedder()
+    # The text is prepared already: _encode, not embed_queries, which would prepare it again.
+    vector = embedder._encode([prepared], is_query=True)[0]
+    vector.setflags(write=False)  # shared by every caller: nobody may change it in place
+    return vector
 
 
 # -- the text that is embedded --------------------------------------------------------------------

@@ -30,6 +30,7 @@ from tabadol.storage.migrations import (
     v014_web_accounts,
     v015_search_fts,
     v016_item_facets,
+    v017_search_trigrams,
 )
 
 
@@ -57,6 +58,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(14, "newsroom accounts, sessions and failed logins", v014_web_accounts.apply),
     Migration(15, "full-text index for text search (SQLite FTS5 trigram)", v015_search_fts.apply),
     Migration(16, "item facets: topics and countries of each item, indexed", v016_item_facets.apply),
+    Migration(17, "trigram index for text search (PostgreSQL without pg_trgm)", v017_search_trigrams.apply),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -5,9 +5,10 @@ What runs, whatever the size of the store (a handful of queries, none per hit):
 1. words: `Storage.match_heads` with every word of the query as a substring of the search text
    (enrich.normalize: letter variants, digits, case and marks do not matter), newest first, at most
    WORD_CANDIDATES; light rows only.
-2. meaning: the query embedded as the items are (multilingual e5, as a query), the NEAREST nearest
-   items (`Storage.nearest`, any language), kept when similar enough (SEMANTIC_FLOOR), then checked
-   against the same filters and reading rules in one `match_heads` over their ids.
+2. meaning: the query embedded as the items are (multilingual e5, as a query; the last queries'
+   vectors are remembered), the NEAREST nearest items (`Storage.nearest`, any language), kept when
+   similar enough (SEMANTIC_FLOOR), all on another thread while 1. runs; then those the words did not
+   match checked against the same filters and reading rules in one `match_heads` over their ids.
 3. the topics and countries of all candidates in one read (`Storage.item_facets`), the topic and
    country filters applied, the facets counted over what is left;
 4. the two lists fused by reciprocal rank (as the API's hybrid search), and only the page shown read
@@ -21,12 +22,13 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any
 
-from tabadol.enrich.embed import default_embedder
+from tabadol.enrich.embed import query_vector
 from tabadol.enrich.normalize import normalize_for_search
 from tabadol.hub import Hub
 from tabadol.storage.search import ItemHead
@@ -50,6 +52,12 @@ NEAREST = 60
 # scores 0.81 or more (5th percentile), against the other articles at most 0.81 (99th percentile 0.807).
 SEMANTIC_FLOOR = 0.80
 RRF_K = 60  # reciprocal-rank fusion constant, as the API's hybrid search
+# Threads finding the query's meaning (embedding, nearest neighbours) while the request's thread
+# matches the words: the C engine, numpy's product and the database drivers release the GIL, so on two
+# cores the ~30 ms of the meaning mostly hide the word match's time. A few threads, not one: requests
+# running at once should not queue behind each other's neighbour search (the embedding itself is one at
+# a time: enrich.embed).
+_MEANING = ThreadPoolExecutor(max_workers=4, thread_name_prefix="search-meaning")
 MAX_QUERY_CHARS = 500
 FACET_VALUES = 12  # values listed per facet (the selected ones always are)
 SNIPPET_BEFORE = 12  # words of context before the first match
@@ -182,13 +190,17 @@ def search(
     terms = terms_of(form.q)
     candidates: dict[str, _Candidate] = {}
     capped = False
+    # The meaning's neighbours are looked for while the words are matched (see _MEANING).
+    near: Future[dict[str, float]] | None = None
+    if form.q and form.mode in ("both", "meaning"):
+        near = _MEANING.submit(_nearest, hub, form.q, base)
     if form.mode in ("both", "words") or not form.q:
         heads = hub.storage.match_heads(base, terms, WORD_CANDIDATES + 1)
         capped = len(heads) > WORD_CANDIDATES
         for rank, head in enumerate(heads[:WORD_CANDIDATES], start=1):
             candidates[head.id] = _Candidate(head, word_rank=rank)
-    if form.q and form.mode in ("both", "meaning"):
-        for rank, (head, similarity) in enumerate(_by_meaning(hub, form.q, base), start=1):
+    if near is not None:
+        for rank, (head, similarity) in enumerate(_by_meaning(hub, near.result(), base, candidates), start=1):
             known = candidates.get(head.id, _Candidate(head))
             candidates[head.id] = replace(known, meaning_rank=rank, similarity=round(similarity, 4))
     about = hub.storage.item_facets(list(candidates))
@@ -204,15 +216,27 @@ def search(
     return SearchOutcome(hits, len(kept), capped, facets, page, pages, _page_queries(form, page, pages))
 
 
-def _by_meaning(hub: Hub, q: str, base: ItemQuery) -> list[tuple[ItemHead, float]]:
-    vector = default_embedder().embed_queries([q])[0]
+def _nearest(hub: Hub, q: str, base: ItemQuery) -> dict[str, float]:
+    """item id -> cosine of the query's nearest neighbours similar enough (SEMANTIC_FLOOR), nearest
+    first; not yet checked against the filters and reading rules."""
     languages = _language_variants(base.languages)
-    found = hub.storage.nearest(vector, NEAREST, base.since, base.until, languages)
-    close = {entry.item_id: score for entry, score in found if score >= SEMANTIC_FLOOR}
+    found = hub.storage.nearest(query_vector(q), NEAREST, base.since, base.until, languages)
+    return {entry.item_id: score for entry, score in found if score >= SEMANTIC_FLOOR}
+
+
+def _by_meaning(
+    hub: Hub, close: Mapping[str, float], base: ItemQuery, matched: Mapping[str, _Candidate]
+) -> list[tuple[ItemHead, float]]:
+    """The neighbours that pass the filters and reading rules, nearest first; `matched`: the word
+    matches, which passed the same filters already."""
     if not close:
         return []
-    # The same filters and reading rules as the word matches (embargo, kills, members), in one read.
-    readable = {head.id: head for head in hub.storage.match_heads(base, (), len(close), ids=list(close))}
+    readable = {item_id: matched[item_id].head for item_id in close if item_id in matched}
+    unread = [item_id for item_id in close if item_id not in readable]
+    if unread:
+        # The same filters and reading rules as the word matches (embargo, kills, members), in one read.
+        checked = hub.storage.match_heads(base, (), len(unread), ids=unread)
+        readable.update((head.id, head) for head in checked)
     ranked = sorted(close.items(), key=lambda pair: -pair[1])
     return [(readable[item_id], score) for item_id, score in ranked if item_id in readable]
 
