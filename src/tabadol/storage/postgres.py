@@ -22,6 +22,7 @@ import pg8000.converters
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
+from sqlalchemy.pool import NullPool
 
 from tabadol.errors import ErrorCode, TabadolError
 from tabadol.storage.signals import CHANNELS, PG_CHANNEL_PREFIX, Signals
@@ -71,14 +72,20 @@ def pg8000_url(database_url: str) -> str:
     return url.render_as_string(hide_password=False)
 
 
-def _create_engine(database_url: str) -> Engine:
-    engine = create_engine(
-        pg8000_url(database_url),
-        pool_pre_ping=True,  # a restarted server's dead connections are replaced, not handed out
-        connect_args={"timeout": SOCKET_TIMEOUT_SECONDS},
-        pool_size=POOL_SIZE,
-        max_overflow=POOL_OVERFLOW,
-    )
+def _create_engine(database_url: str, *, for_migrations: bool = False) -> Engine:
+    if for_migrations:
+        # One connection, no socket timeout: a migration building an index sends nothing back until
+        # the index is built (a minute or more on a large store), and the timeout, there to notice a
+        # dead server during requests, would abort a healthy build.
+        engine = create_engine(pg8000_url(database_url), poolclass=NullPool, connect_args={"timeout": None})
+    else:
+        engine = create_engine(
+            pg8000_url(database_url),
+            pool_pre_ping=True,  # a restarted server's dead connections are replaced, not handed out
+            connect_args={"timeout": SOCKET_TIMEOUT_SECONDS},
+            pool_size=POOL_SIZE,
+            max_overflow=POOL_OVERFLOW,
+        )
     # pg8000's executemany is one round trip per row (and re-parses the SQL text each time), which
     # made a batch of 500 payloads cost ~1,500 round trips. With this flag SQLAlchemy sends an
     # executemany INSERT as multi-row INSERT ... VALUES (...), (...) pages of up to
@@ -232,6 +239,7 @@ class NotificationListener:
 class PostgresStorage(SqlStorage):
     def __init__(self, database_url: str) -> None:
         super().__init__(_create_engine(database_url))
+        self._database_url = database_url
         self.listener = NotificationListener(self._engine, self.signals)
 
     def start_listening(self) -> None:
@@ -247,3 +255,13 @@ class PostgresStorage(SqlStorage):
         with self._engine.begin() as connection:
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITER_LOCK_KEY})
             yield connection
+
+    @contextmanager
+    def _migration_transaction(self) -> Iterator[Connection]:
+        engine = _create_engine(self._database_url, for_migrations=True)
+        try:
+            with engine.begin() as connection:
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITER_LOCK_KEY})
+                yield connection
+        finally:
+            engine.dispose()

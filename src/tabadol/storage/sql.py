@@ -140,13 +140,22 @@ class SqlStorage(DeliveryMethods, abc.ABC):
         with driver_errors(), self._engine.connect() as connection:
             yield connection
 
+    def _migration_transaction(self) -> AbstractContextManager[Connection]:
+        """A write transaction for one migration (a backend may lift limits meant for requests)."""
+        return self._write_transaction()
+
+    @contextmanager
+    def _migrating(self) -> Iterator[Connection]:
+        with driver_errors(), self._migration_transaction() as connection:
+            yield connection
+
     # -- lifecycle --------------------------------------------------------------------------------
     def migrate(self) -> list[int]:
-        with self._write() as connection:
+        with self._migrating() as connection:
             t.schema_migrations.create(connection, checkfirst=True)
         applied: list[int] = []
         for migration in MIGRATIONS:
-            with self._write() as connection:
+            with self._migrating() as connection:
                 # Checked inside the writer lock: two processes migrating at once apply each step once.
                 if self._is_applied(connection, migration.version):
                     continue

@@ -17,10 +17,6 @@ item (143 MB at 100,000). SQLite has its own index (migration 15).
 
 from __future__ import annotations
 
-import socket
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 from sqlalchemy import Connection, text
 
 TRIGRAMS_FUNCTION = "tabadol_trigrams"
@@ -55,23 +51,6 @@ def apply(connection: Connection) -> None:
     connection.execute(text(_FUNCTION))
     # More memory than the default 64 MB for the build: measured 12% faster at 100,000 items.
     connection.execute(text("SET LOCAL maintenance_work_mem = '256MB'"))
-    with _no_client_timeout(connection):
-        connection.execute(text(_INDEX))
-
-
-@contextmanager
-def _no_client_timeout(connection: Connection) -> Iterator[None]:
-    """The build without the driver's socket timeout (storage/postgres.py, there to notice a dead
-    server): the server sends nothing until the index is built, about a minute at 100,000 items, and
-    the timeout would abort a healthy build. pg8000 keeps its socket in `_usock`; with another driver
-    nothing changes."""
-    raw = getattr(connection.connection.dbapi_connection, "_usock", None)
-    if not isinstance(raw, socket.socket):
-        yield
-        return
-    before = raw.gettimeout()
-    raw.settimeout(None)
-    try:
-        yield
-    finally:
-        raw.settimeout(before)
+    # About a minute at 100,000 items: the migration's connection has no socket timeout
+    # (storage/postgres.py), so the driver waits for it.
+    connection.execute(text(_INDEX))
