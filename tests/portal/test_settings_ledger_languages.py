@@ -128,7 +128,7 @@ def test_the_takes_by_language_download_as_their_own_csv(site: TestClient, hub: 
     rows = list(csv.DictReader(io.StringIO(download.text)))
     assert [(r["period"], r["language"], int(r["taken"]), int(r["translated"])) for r in rows] == EXPECTED
     assert rows[0]["language_name"] == "персидский"  # names in the reader's language
-    refused = site.get(f"/en/newsroom/ledger.csv?{WINDOW}&by=topic")
+    refused = site.get(f"/en/newsroom/ledger.csv?{WINDOW}&by=country")
     assert refused.status_code == 400
     detail = page(refused).xpath("//p[contains(@class,'error-detail')]")[0].text_content()
     assert "invalid_query" in detail and "by" in detail

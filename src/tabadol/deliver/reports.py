@@ -24,7 +24,8 @@ Totals count distinct items per pair over the whole window, so an item supplied 
 corrected in the next counts once in the pair's total even though it appears in two rows.
 
 Takes alone can also be grouped by period and the taken item's original language, across pairs
-(`takes_by_language`): what the alliance took of the news written in each language.
+(`takes_by_language`): what the alliance took of the news written in each language; or by period and
+the taken item's top-level topic (`takes_by_topic`, with the topics read as for `group=topic`).
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ import enum
 import io
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
@@ -349,8 +350,9 @@ def exchange_report(storage: Any, query: ReportQuery, takes: Sequence[Take] | No
     return tally_report(query, events, takes, topic_of)
 
 
-# -- takes by the item's language -------------------------------------------------------------------
+# -- takes by the item's language or topic ---------------------------------------------------------
 LANGUAGE_COLUMNS = ("period", "language", "language_name", "taken", "translated")  # CSV and JSON rows
+TOPIC_COLUMNS = ("period", "topic", "topic_label", "taken", "translated")  # CSV and JSON rows
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -366,34 +368,83 @@ class LanguageRow:
     translated: int
 
 
-def takes_by_language(query: ReportQuery, takes: Iterable[Take]) -> tuple[LanguageRow, ...]:
-    """Takes grouped by period and the taken item's original language, by period then language.
-    A member's take of its own item is not an exchange and is left out, as in the ledger."""
+@dataclass(frozen=True, slots=True, order=True)
+class TopicRow:
+    """What was taken of the items about one top-level IPTC Media Topic (`top_level_topic` of the
+    item's current enrichment, NO_TOPIC when it has none) in one period, counted as LanguageRow's."""
+
+    period: str
+    topic: str
+    taken: int
+    translated: int
+
+
+def exchanged(takes: Iterable[Take]) -> list[Take]:
+    """The takes that are an exchange: a member's take of its own item is left out, as in the ledger."""
+    return [take for take in takes if take.source_member != take.taker_member]
+
+
+def _count_takes(
+    query: ReportQuery, takes: Iterable[Take], value_of: Callable[[Take], str]
+) -> list[tuple[str, str, int, int]]:
+    """(period, value, taken, translated) by period then value; each item once per member that took it."""
     taken: dict[tuple[str, str], set[tuple[str, str]]] = defaultdict(set)
     translated: dict[tuple[str, str], set[tuple[str, str]]] = defaultdict(set)
-    for take in takes:
-        if take.source_member == take.taker_member:
-            continue
-        key = (period_label(take.taken_at, query.period), primary_language(take.item_language))
+    for take in exchanged(takes):
+        key = (period_label(take.taken_at, query.period), value_of(take))
         taken[key].add((take.item_id, take.taker_member))
         if take.translated:
             translated[key].add((take.item_id, take.taker_member))
+    return [
+        (period, value, len(taken[(period, value)]), len(translated[(period, value)]))
+        for period, value in sorted(taken)
+    ]
+
+
+def takes_by_language(query: ReportQuery, takes: Iterable[Take]) -> tuple[LanguageRow, ...]:
+    """Takes grouped by period and the taken item's original language, by period then language."""
     return tuple(
-        LanguageRow(period, language, len(taken[(period, language)]), len(translated[(period, language)]))
-        for period, language in sorted(taken)
+        LanguageRow(*row) for row in _count_takes(query, takes, lambda t: primary_language(t.item_language))
     )
+
+
+def takes_by_topic(
+    query: ReportQuery, takes: Iterable[Take], topic_of: Mapping[str, str]
+) -> tuple[TopicRow, ...]:
+    """Takes grouped by period and the taken item's top-level topic (from `topic_of`, as
+    `topics_of` reads it; NO_TOPIC for an item it lacks), by period then topic code."""
+    return tuple(
+        TopicRow(*row) for row in _count_takes(query, takes, lambda t: topic_of.get(t.item_id, NO_TOPIC))
+    )
+
+
+def topics_of_takes(storage: Any, takes: Iterable[Take]) -> dict[str, str]:
+    """The top-level topic of each item taken in an exchange: the same reading as the report's
+    `group=topic` (topics_of), so the two views cannot disagree on what an item is about."""
+    return topics_of(storage, (take.item_id for take in exchanged(takes)))
+
+
+def _takes_csv(
+    header: Sequence[str], rows: Iterable[tuple[str, str, int, int]], names: Mapping[str, str]
+) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    writer.writerow(header)
+    for period, value, taken, translated in rows:
+        writer.writerow([period, value, names.get(value, ""), taken, translated])
+    return buffer.getvalue()
 
 
 def language_csv(rows: Iterable[LanguageRow], names: Mapping[str, str]) -> str:
     """The takes by language as RFC 4180 CSV in LANGUAGE_COLUMNS, the language's name (in the
     reader's language) from `names` by code."""
-    header = list(LANGUAGE_COLUMNS)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([row.period, row.language, names.get(row.language, ""), row.taken, row.translated])
-    return buffer.getvalue()
+    return _takes_csv(LANGUAGE_COLUMNS, ((r.period, r.language, r.taken, r.translated) for r in rows), names)
+
+
+def topic_csv(rows: Iterable[TopicRow], labels: Mapping[str, str]) -> str:
+    """The takes by topic as RFC 4180 CSV in TOPIC_COLUMNS, the topic's label (in the reader's
+    language) from `labels` by code."""
+    return _takes_csv(TOPIC_COLUMNS, ((r.period, r.topic, r.taken, r.translated) for r in rows), labels)
 
 
 # -- presentation -----------------------------------------------------------------------------------

@@ -27,10 +27,12 @@ from starlette.responses import Response
 
 from tabadol.deliver import webhooks as hooks
 from tabadol.deliver.reports import (
+    NO_TOPIC,
     ExchangeReport,
     LanguageRow,
     Period,
     ReportQuery,
+    TopicRow,
     exchange_report,
     invalid,
     language_csv,
@@ -38,6 +40,9 @@ from tabadol.deliver.reports import (
     report_filename,
     report_query,
     takes_by_language,
+    takes_by_topic,
+    topic_csv,
+    topics_of_takes,
 )
 from tabadol.deliver.subscription_ops import feed_urls, issue_feed_token, revoke_feed_token
 from tabadol.deliver.subscriptions import filter_json
@@ -51,9 +56,10 @@ from tabadol.web.api.common import API_PREFIX, base_url
 from tabadol.web.api.reports import report_members
 from tabadol.web.auth import ClockDep, HubDep, require_writer_for
 from tabadol.web.errors import validation_error
+from tabadol.web.portal.catalog import Messages
 from tabadol.web.portal.languages import LANGUAGES, Language
 from tabadol.web.portal.pages import ledger_chart
-from tabadol.web.portal.pages.facets import language_label
+from tabadol.web.portal.pages.facets import language_label, topic_label
 from tabadol.web.portal.pages.settings_common import (
     NO_STORE,
     Problem,
@@ -81,6 +87,8 @@ DEAD_LETTERS_SHOWN = 20
 DEAD_LETTERS_COUNTED = 1000
 LEDGER_MONTHS = 12  # the default window of the ledger: this month and the eleven before it
 LEDGER_BY_LANGUAGE = "language"  # ledger.csv?by=language: the takes by language instead of the pairs
+LEDGER_BY_TOPIC = "topic"  # ledger.csv?by=topic: the takes by top-level IPTC topic
+LEDGER_GROUPINGS = (LEDGER_BY_LANGUAGE, LEDGER_BY_TOPIC)
 SUBSCRIPTION_NOTICES = (
     "created",
     "saved",
@@ -709,8 +717,10 @@ def ledger(
         "report": None,
         "charts": None,
         "by_language": None,
+        "by_topic": None,
         "csv_href": _csv_href(request, language, None),
         "language_csv_href": _csv_href(request, language, LEDGER_BY_LANGUAGE),
+        "topic_csv_href": _csv_href(request, language, LEDGER_BY_TOPIC),
     }
     scope = report_members(hub, actor(request, user), _blank(member))
     try:
@@ -725,10 +735,12 @@ def ledger(
     except TabadolError as error:
         data["problem"] = problem_of(error)
         return render(request, "settings/ledger", data, title=t("settings.ledger.title"), status_code=400)
-    # One read of the takes for both views: the pairs' ledger and the takes by language.
+    # One read of the takes for the three views: the pairs' ledger, the takes by language and by topic.
     takes = hub.storage.takes_between(query.since, query.until, query.members)
     report = exchange_report(hub.storage, query, takes)
     data["by_language"] = _language_rows(takes_by_language(query, takes), language)
+    by_topic = takes_by_topic(query, takes, topics_of_takes(hub.storage, takes))
+    data["by_topic"] = _topic_rows(by_topic, language, t)
     data["report"] = {
         "since": query.since,
         "until": query.until,
@@ -741,7 +753,7 @@ def ledger(
 
 
 def _csv_href(request: Request, language: Language, by: str | None) -> str:
-    """The CSV download of what the page shows (same filters), or of its takes by language."""
+    """The CSV download of what the page shows (same filters), or of its takes by language or topic."""
     params = [(name, value) for name, value in request.query_params.multi_items() if name != "by"]
     if by:
         params.append(("by", by))
@@ -766,6 +778,32 @@ def _language_rows(rows: tuple[LanguageRow, ...], language: Language) -> list[di
 
 def _language_names(rows: tuple[LanguageRow, ...], language: Language) -> dict[str, str]:
     return {row.language: language_label(row.language, language) for row in rows}
+
+
+def _topic_rows(rows: tuple[TopicRow, ...], language: Language, t: Messages) -> list[dict[str, Any]]:
+    """The takes by topic as the page and its .json twin show them, each topic labelled in the
+    reader's language (the IPTC taxonomy's label, English where it has none)."""
+    labels = _topic_labels(rows, language, t)
+    return [
+        {
+            "period": row.period,
+            "topic": row.topic,
+            "topic_label": labels[row.topic],
+            "taken": row.taken,
+            "translated": row.translated,
+        }
+        for row in rows
+    ]
+
+
+def _topic_labels(rows: tuple[TopicRow, ...], language: Language, t: Messages) -> dict[str, str]:
+    # Items not (yet) enriched have no topic: say so in words rather than show the code "none".
+    return {
+        row.topic: t("settings.ledger.no_topic")
+        if row.topic == NO_TOPIC
+        else topic_label(row.topic, language)
+        for row in rows
+    }
 
 
 def _row(row: Any, names: dict[str, str]) -> dict[str, Any]:
@@ -797,10 +835,11 @@ def ledger_csv(
     by: str | None = None,
 ) -> Response:
     """The ledger as the API's CSV (deliver/reports.report_csv), for the logged-in person's member;
-    with `by=language`, the takes by period and original language (deliver/reports.language_csv)."""
+    with `by=language`, the takes by period and original language (deliver/reports.language_csv); with
+    `by=topic`, by period and the item's top-level topic (deliver/reports.topic_csv)."""
     grouping = _blank(by)
-    if grouping not in (None, LEDGER_BY_LANGUAGE):
-        raise invalid("by", f"'{by}' is not {LEDGER_BY_LANGUAGE} (or empty, for the pairs)")
+    if grouping is not None and grouping not in LEDGER_GROUPINGS:
+        raise invalid("by", f"'{by}' is not one of {', '.join(LEDGER_GROUPINGS)} (or empty, for the pairs)")
     now = clock()
     scope = report_members(hub, actor(request, user), _blank(member))
     query = report_query(
@@ -808,6 +847,8 @@ def ledger_csv(
     )
     if grouping == LEDGER_BY_LANGUAGE:
         return _language_download(hub, query, language)
+    if grouping == LEDGER_BY_TOPIC:
+        return _topic_download(hub, query, language, t_for(request))
     report = exchange_report(hub.storage, query)
     members = {info.code: info for info in hub.storage.list_members()}
     return _csv_response(report_csv(report, members, language.code), report_filename(query, "csv"))
@@ -817,6 +858,13 @@ def _language_download(hub: Hub, query: ReportQuery, language: Language) -> Resp
     rows = takes_by_language(query, hub.storage.takes_between(query.since, query.until, query.members))
     text = language_csv(rows, _language_names(rows, language))
     return _csv_response(text, report_filename(query, "csv", prefix="takes_by_language"))
+
+
+def _topic_download(hub: Hub, query: ReportQuery, language: Language, t: Messages) -> Response:
+    takes = hub.storage.takes_between(query.since, query.until, query.members)
+    rows = takes_by_topic(query, takes, topics_of_takes(hub.storage, takes))
+    text = topic_csv(rows, _topic_labels(rows, language, t))
+    return _csv_response(text, report_filename(query, "csv", prefix="takes_by_topic"))
 
 
 def _csv_response(text: str, filename: str) -> Response:
