@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, Row, and_, delete, func, insert, literal, select, update
+from sqlalchemy import Connection, Row, and_, delete, func, insert, literal, select, text, update
 from sqlalchemy.sql.elements import ColumnElement
 
 from tabadol.storage import facets
@@ -187,8 +187,35 @@ def nearest_pg(
         conditions.append(v.c.language.in_(list(languages)))
     if exclude:
         conditions.append(v.c.item_id.not_in(list(exclude)))
+    _widen_hnsw_scan(connection, limit, filtered=bool(conditions))
     query = select(v, distance.label("distance")).where(*conditions).order_by(distance).limit(limit)
     return [(entry_from_row(row), 1.0 - float(row.distance)) for row in connection.execute(query)]
+
+
+# pgvector's HNSW scan hands back at most `hnsw.ef_search` candidates (40 by default) and applies the
+# query's conditions after the scan: asked for 60, or for a language or a time window few neighbours
+# are in, it returned fewer than asked (a Persian query's Russian source could go missing). The scan
+# list is widened to the limit, and from pgvector 0.8 on a filtered scan goes on until it has enough
+# (`strict_order` keeps the exact distance order). Both are SET LOCAL: this read's transaction only.
+HNSW_DEFAULT_EF_SEARCH = 40
+_VECTOR_VERSION = text("SELECT extversion FROM pg_extension WHERE extname = 'vector'")
+_iterative_scan: dict[str, bool] = {}  # per server (engine URL): whether its pgvector has it
+
+
+def _widen_hnsw_scan(connection: Connection, limit: int, filtered: bool) -> None:
+    ef_search = max(HNSW_DEFAULT_EF_SEARCH, min(limit, 1000))  # pgvector's maximum is 1000
+    connection.execute(text(f"SET LOCAL hnsw.ef_search = {int(ef_search)}"))
+    if filtered and _has_iterative_scan(connection):
+        connection.execute(text("SET LOCAL hnsw.iterative_scan = strict_order"))
+
+
+def _has_iterative_scan(connection: Connection) -> bool:
+    key = str(connection.engine.url)
+    if key not in _iterative_scan:
+        version = connection.execute(_VECTOR_VERSION).scalar()
+        parts = tuple(int(p) for p in str(version or "0").split(".")[:2] if p.isdigit())
+        _iterative_scan[key] = parts >= (0, 8)
+    return _iterative_scan[key]
 
 
 # -- links --------------------------------------------------------------------------------------------
