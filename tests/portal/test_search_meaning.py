@@ -83,7 +83,7 @@ def test_a_failure_finding_the_meaning_reaches_the_caller(
         callers.append(threading.current_thread())
         raise RuntimeError("vector index unavailable")
 
-    monkeypatch.setattr(hub.storage, "nearest", broken)
+    monkeypatch.setattr(hub.storage, "neighbours", broken)
     with pytest.raises(RuntimeError, match="vector index unavailable"):
         run(hub, "ferry")
     assert callers and callers[0] is not threading.current_thread()  # found beside the word match

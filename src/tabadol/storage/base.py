@@ -24,6 +24,7 @@ from tabadol.errors import TabadolError
 from tabadol.storage.claims import StoredClaimMatch, StoredClaimReview
 from tabadol.storage.delivery import Decider, EventContent, WebhookSecrets
 from tabadol.storage.facets import FacetsOfItem, LinePage
+from tabadol.storage.index import Neighbour
 from tabadol.storage.jobs import Job, JobSpec
 from tabadol.storage.portal import DayStory, ItemRow, RowPage, VersionRow
 from tabadol.storage.search import ItemHead
@@ -374,6 +375,19 @@ class Storage(Protocol):
         entries whose time is within [since, until] and language in `languages` (if given), never
         those in `exclude`. Exact on both backends at the sizes tested (pgvector HNSW may
         approximate on very large stores)."""
+
+    def neighbours(
+        self,
+        vector: Any,
+        limit: int,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        languages: Sequence[str] = (),
+        exclude: Sequence[str] = (),
+    ) -> list[Neighbour]:
+        """As `nearest` (the same entries, in the same order, with the same cosines), each as its item
+        id, member and cosine only: for searches that rank and filter by those, without reading the
+        entries' vectors and features."""
 
     def memory_index(self) -> Any:
         """This process's in-memory copy of the item vectors (storage/vectors.py), caught up."""

@@ -43,6 +43,7 @@ from tabadol.storage.claims import StoredClaimMatch, StoredClaimReview
 from tabadol.storage.cursor import decode_cursor, encode_cursor
 from tabadol.storage.errors import describe, driver_errors
 from tabadol.storage.facets import FacetsOfItem, LinePage
+from tabadol.storage.index import Neighbour
 from tabadol.storage.jobs import Job, JobSpec
 from tabadol.storage.migrations import MIGRATIONS
 from tabadol.storage.portal import DayStory, ItemRow, RowPage, VersionRow
@@ -723,6 +724,20 @@ class SqlStorage(DeliveryMethods, abc.ABC):
         and languages given. PostgreSQL: pgvector; SQLite overrides this with an in-process index."""
         with self._read() as connection:
             return index.nearest_pg(connection, vector, limit, since, until, languages, exclude)
+
+    def neighbours(
+        self,
+        vector: Any,
+        limit: int,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        languages: Sequence[str] = (),
+        exclude: Sequence[str] = (),
+    ) -> list[Neighbour]:
+        """As `nearest`, without the entries (item id, member, cosine). PostgreSQL: pgvector; SQLite
+        overrides this with an in-process index."""
+        with self._read() as connection:
+            return index.neighbours_pg(connection, vector, limit, since, until, languages, exclude)
 
     @contextmanager
     def index_transaction(self) -> Iterator[Connection]:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Container, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -31,7 +31,10 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
 from tabadol.errors import ErrorCode, TabadolError
+from tabadol.storage import index
+from tabadol.storage.index import Neighbour
 from tabadol.storage.sql import SqlStorage
+from tabadol.storage.vectors import InProcessVectorIndex
 from tabadol.types import IndexEntry
 
 BUSY_TIMEOUT_MS = 30_000
@@ -123,11 +126,38 @@ class SQLiteStorage(SqlStorage):
         # Ask for a few more than needed: entries removed by another process are dropped below.
         found = vectors.search(vector, limit + 8, since, until, languages, exclude)
         entries = self.index_entries([item_id for item_id, _ in found])
-        out: list[tuple[IndexEntry, float]] = []
-        for item_id, score in found:
-            entry = entries.get(item_id)
-            if entry is None:
-                vectors.remove(item_id)
-                continue
-            out.append((entry, score))
-        return out[:limit]
+        kept = _still_indexed(vectors, found, entries, limit)
+        return [(entries[item_id], score) for item_id, score in kept]
+
+    def neighbours(
+        self,
+        vector: Any,
+        limit: int,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        languages: Sequence[str] = (),
+        exclude: Sequence[str] = (),
+    ) -> list[Neighbour]:
+        vectors = self.memory_index()
+        found = vectors.search(vector, limit + 8, since, until, languages, exclude)
+        # Checked against the table by id and member only, not by reading whole entries.
+        with self._read() as connection:
+            members = index.live_members(connection, [item_id for item_id, _ in found])
+        return [
+            Neighbour(item_id, members[item_id], score)
+            for item_id, score in _still_indexed(vectors, found, members, limit)
+        ]
+
+
+def _still_indexed(
+    vectors: InProcessVectorIndex, found: Sequence[tuple[str, float]], present: Container[str], limit: int
+) -> list[tuple[str, float]]:
+    """The first `limit` of `found` whose entry the table still has; the others (removed by another
+    process: a kill) leave the in-process index."""
+    out: list[tuple[str, float]] = []
+    for item_id, score in found:
+        if item_id not in present:
+            vectors.remove(item_id)
+            continue
+        out.append((item_id, score))
+    return out[:limit]

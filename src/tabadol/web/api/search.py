@@ -53,20 +53,21 @@ def semantic_hits(
     hub: Hub, q: str, members: tuple[str, ...], languages: tuple[str, ...], limit: int, now: Any
 ) -> list[tuple[Item, float]]:
     vector = default_embedder().embed_queries([q])[0]
-    # Ask for more than needed: some neighbours are filtered out below (member, embargo, kill).
-    found = hub.storage.nearest(vector, limit * 3 + 10, languages=_language_filter(languages))
-    wanted = [entry.item_id for entry, _ in found if not members or entry.member_code in members]
+    # Ask for more than needed: some neighbours are filtered out below (member, embargo, kill). Their
+    # ids, members and cosines are all this needs: not the entries' vectors and features.
+    found = hub.storage.neighbours(vector, limit * 3 + 10, languages=_language_filter(languages))
+    wanted = [near.item_id for near in found if not members or near.member_code in members]
     # One read for every neighbour (not one per hit); the reading rules are applied here, as
     # Hub.readable_item applies them: nothing under embargo at `now`, no killed item.
     items = hub.storage.get_items(wanted)
     hits: list[tuple[Item, float]] = []
-    for entry, score in found:
-        item = items.get(entry.item_id)
-        if item is None or (members and entry.member_code not in members):
+    for near in found:
+        item = items.get(near.item_id)
+        if item is None or (members and near.member_code not in members):
             continue
         if item.is_embargoed(now) or item.pub_status is PubStatus.CANCELED:
             continue
-        hits.append((item, score))
+        hits.append((item, near.similarity))
         if len(hits) >= limit:
             break
     return hits

@@ -6,13 +6,18 @@ What runs, whatever the size of the store (a handful of queries, none per hit):
    (enrich.normalize: letter variants, digits, case and marks do not matter), newest first, at most
    WORD_CANDIDATES; light rows only.
 2. meaning: the query embedded as the items are (multilingual e5, as a query; the last queries'
-   vectors are remembered), the NEAREST nearest items (`Storage.nearest`, any language), kept when
-   similar enough (SEMANTIC_FLOOR), all on another thread while 1. runs; then those the words did not
-   match checked against the same filters and reading rules in one `match_heads` over their ids.
-3. the topics and countries of all candidates in one read (`Storage.item_facets`), the topic and
-   country filters applied, the facets counted over what is left;
-4. the two lists fused by reciprocal rank (as the API's hybrid search), and only the page shown read
-   in full (`Storage.get_items`).
+   vectors are remembered), the NEAREST nearest items (`Storage.neighbours`: ids, members and cosines,
+   any language), kept when similar enough (SEMANTIC_FLOOR), all on another thread while 1. and 3.
+   run; then those the words did not match checked against the same filters and reading rules in one
+   `match_heads` over their ids.
+3. while 2. is still running, what the word matches alone decide: their topics and countries
+   (`Storage.item_facets`), the topic and country filters applied to them, their facet values counted;
+4. after 2., the same for the neighbours the words did not match; the two lists fused by reciprocal
+   rank (as the API's hybrid search), and only the page shown read in full (`Storage.get_items`).
+Nothing more is done ahead in 3.: reading the items of the page the words alone would show (and their
+snippets) took CPU from the query's embedding, which uses both cores of a small machine, and made the
+query slower on the whole (bench/portal.py's store at 100,000 items, SQLite, the two ways alternating
+over 80 queries each: p50/p95 44/52 ms with it, 40/47 without).
 The counts are over the candidates: every word match up to WORD_CANDIDATES (the page says when the
 words matched more) and the semantic neighbours above the floor.
 """
@@ -21,11 +26,13 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 from tabadol.enrich.embed import query_vector
@@ -190,6 +197,8 @@ def search(
     terms = terms_of(form.q)
     candidates: dict[str, _Candidate] = {}
     capped = False
+    about: dict[str, ItemFacetRows] = {}
+    tally = _Tally(lang.zone)
     # The meaning's neighbours are looked for while the words are matched (see _MEANING).
     near: Future[dict[str, float]] | None = None
     if form.q and form.mode in ("both", "meaning"):
@@ -199,29 +208,45 @@ def search(
         capped = len(heads) > WORD_CANDIDATES
         for rank, head in enumerate(heads[:WORD_CANDIDATES], start=1):
             candidates[head.id] = _Candidate(head, word_rank=rank)
+        # The word matches' facets are read and counted while the meaning is still being found. Not
+        # the items of the page the words alone would show: on two cores that work slowed the query's
+        # embedding beside it more than it saved afterwards (see the module's docstring).
+        about.update(_facets_of(hub, list(candidates)))
+        tally.add((c for c in candidates.values() if _passes(about.get(c.head.id, {}), form)), about)
     if near is not None:
         for rank, (head, similarity) in enumerate(_by_meaning(hub, near.result(), base, candidates), start=1):
             known = candidates.get(head.id, _Candidate(head))
             candidates[head.id] = replace(known, meaning_rank=rank, similarity=round(similarity, 4))
-    about = hub.storage.item_facets(list(candidates))
+        found = [c for c in candidates.values() if c.word_rank is None]  # the words did not match these
+        about.update(_facets_of(hub, [c.head.id for c in found]))
+        tally.add((c for c in found if _passes(about.get(c.head.id, {}), form)), about)
     kept = [c for c in candidates.values() if _passes(about.get(c.head.id, {}), form)]
     kept.sort(key=lambda c: (-c.score, -c.head.version_created.timestamp(), c.head.id))
     by_code = {member.code: member for member in members}
-    pages = max(1, -(-len(kept) // PAGE_SIZE))
-    page = min(max(form.page, 1), pages)
-    shown = kept[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+    shown, page, pages = _page_of(kept, form.page)
     items = hub.storage.get_items([c.head.id for c in shown])
     hits = tuple(_hit(items[c.head.id], c, by_code, terms, lang) for c in shown if c.head.id in items)
-    facets = _facets(kept, about, form, by_code, lang)
+    facets = _facets(tally, form, by_code, lang)
     return SearchOutcome(hits, len(kept), capped, facets, page, pages, _page_queries(form, page, pages))
+
+
+def _facets_of(hub: Hub, item_ids: Sequence[str]) -> dict[str, ItemFacetRows]:
+    return dict(hub.storage.item_facets(item_ids)) if item_ids else {}
+
+
+def _page_of(ranked: Sequence[_Candidate], wanted: int) -> tuple[Sequence[_Candidate], int, int]:
+    """The candidates on page `wanted` (the last when fewer), that page's number and the count of pages."""
+    pages = max(1, -(-len(ranked) // PAGE_SIZE))
+    page = min(max(wanted, 1), pages)
+    return ranked[(page - 1) * PAGE_SIZE : page * PAGE_SIZE], page, pages
 
 
 def _nearest(hub: Hub, q: str, base: ItemQuery) -> dict[str, float]:
     """item id -> cosine of the query's nearest neighbours similar enough (SEMANTIC_FLOOR), nearest
     first; not yet checked against the filters and reading rules."""
     languages = _language_variants(base.languages)
-    found = hub.storage.nearest(query_vector(q), NEAREST, base.since, base.until, languages)
-    return {entry.item_id: score for entry, score in found if score >= SEMANTIC_FLOOR}
+    found = hub.storage.neighbours(query_vector(q), NEAREST, base.since, base.until, languages)
+    return {near.item_id: near.similarity for near in found if near.similarity >= SEMANTIC_FLOOR}
 
 
 def _by_meaning(
@@ -287,19 +312,26 @@ def snippet(text: str, terms: Sequence[str]) -> tuple[SnippetPart, ...]:
         word = _search_form(text[words[n][0] : words[n][1]])
         return any(piece in word for piece in pieces)
 
-    # One pass over the whole text first: most items found by meaning hold none of the words.
-    present = bool(pieces) and any(piece in normalize_for_search(text) for piece in pieces)
+    # One pass over the whole text first (normalised once): most items found by meaning hold none of
+    # the words.
+    searchable = normalize_for_search(text) if pieces else ""
+    present = any(piece in searchable for piece in pieces)
     first = next((n for n in range(len(words)) if holds(n)), 0) if present else 0
     start = max(0, first - SNIPPET_BEFORE)
     end = min(len(words), start + SNIPPET_WORDS)
-    parts: list[SnippetPart] = [SnippetPart("… ", False)] if start > 0 else []
+    # (text, marked) of the window's words, a space between two (words are runs of non-space, so there
+    # always is one), then the runs of alike parts joined: one part per run, not one per word.
+    parts: list[tuple[str, bool]] = [("… ", False)] if start > 0 else []
     for n in range(start, end):
-        if n > start and text[words[n - 1][1] : words[n][0]]:
-            parts.append(SnippetPart(" ", False))
-        parts.append(SnippetPart(text[words[n][0] : words[n][1]], present and holds(n)))
+        if n > start:
+            parts.append((" ", False))
+        parts.append((text[words[n][0] : words[n][1]], present and holds(n)))
     if end < len(words):
-        parts.append(SnippetPart(" …", False))
-    return tuple(_merge(parts))
+        parts.append((" …", False))
+    return tuple(
+        SnippetPart("".join(piece for piece, _ in run), match)
+        for match, run in groupby(parts, key=itemgetter(1))
+    )
 
 
 @lru_cache(maxsize=65536)
@@ -308,47 +340,42 @@ def _search_form(word: str) -> str:
     return normalize_for_search(word)
 
 
-def _merge(parts: list[SnippetPart]) -> list[SnippetPart]:
-    out: list[SnippetPart] = []
-    for part in parts:
-        if out and out[-1].match == part.match:
-            out[-1] = SnippetPart(out[-1].text + part.text, part.match)
-        else:
-            out.append(part)
-    return out
+class _Tally:
+    """The facets' counts over the kept candidates, added to as they are known (the word matches'
+    while the meaning is being found, then the neighbours')."""
+
+    def __init__(self, zone: tzinfo) -> None:
+        self._zone = zone
+        self.languages: Counter[str] = Counter()
+        self.members: Counter[str] = Counter()
+        self.topics: Counter[str] = Counter()
+        self.countries: Counter[str] = Counter()
+        self.days: Counter[str] = Counter()
+
+    def add(self, kept: Iterable[_Candidate], about: Mapping[str, ItemFacetRows]) -> None:
+        for candidate in kept:
+            head = candidate.head
+            self.languages[(head.language or "und").split("-")[0]] += 1
+            self.members[head.member_code] += 1
+            self.days[head.version_created.astimezone(self._zone).date().isoformat()] += 1
+            data = about.get(head.id, {})
+            self.topics.update(item_topics(data))
+            self.countries.update(item_countries(data))
 
 
 def _facets(
-    kept: Sequence[_Candidate],
-    about: Mapping[str, ItemFacetRows],
-    form: SearchForm,
-    members: Mapping[str, MemberInfo],
-    lang: Language,
+    tally: _Tally, form: SearchForm, members: Mapping[str, MemberInfo], lang: Language
 ) -> tuple[Facet, ...]:
-    languages: Counter[str] = Counter()
-    by_member: Counter[str] = Counter()
-    topics: Counter[str] = Counter()
-    countries: Counter[str] = Counter()
-    days: Counter[str] = Counter()
-    for candidate in kept:
-        head = candidate.head
-        languages[(head.language or "und").split("-")[0]] += 1
-        by_member[head.member_code] += 1
-        days[head.version_created.astimezone(lang.zone).date().isoformat()] += 1
-        data = about.get(head.id, {})
-        topics.update(item_topics(data))
-        countries.update(item_countries(data))
-
     def member_name(code: str) -> str:
         member = members.get(code)
         return member.name(lang.code) if member else code
 
     return (
-        _facet("language", languages, form.languages, form, lambda v: language_label(v, lang)),
-        _facet("member", by_member, form.members, form, member_name),
-        _facet("topic", topics, form.topics, form, lambda v: topic_label(v, lang)),
-        _facet("country", countries, form.countries, form, lambda v: country_label(v, lang), CASPIAN),
-        _day_facet(days, form),
+        _facet("language", tally.languages, form.languages, form, lambda v: language_label(v, lang)),
+        _facet("member", tally.members, form.members, form, member_name),
+        _facet("topic", tally.topics, form.topics, form, lambda v: topic_label(v, lang)),
+        _facet("country", tally.countries, form.countries, form, lambda v: country_label(v, lang), CASPIAN),
+        _day_facet(tally.days, form),
     )
 
 
