@@ -5,50 +5,21 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from ledger_support import push, record_take
 from settings_login import log_in_as, page
 
 from tabadol.deliver.dispatcher import Dispatcher
 from tabadol.deliver.subscription_ops import add_subscription
 from tabadol.deliver.subscriptions import build_filter
 from tabadol.hub import OPERATOR, Hub
-from tabadol.types import MemberInfo, Role, Take, utc_now
+from tabadol.types import MemberInfo, Role, utc_now
 from tabadol.web.portal.pages import ledger_chart
 
 WINDOW = "since=2000-01&until=2100-01&period=year"
-
-
-def push(hub: Hub, member: str, guid: str, language: str) -> str:
-    doc = {
-        "uri": guid,
-        "type": "text",
-        "language": language,
-        "headlines": [{"role": "main", "value": f"Headline {guid}"}],
-        "bodies": [{"role": "main", "contentType": "text/plain", "value": f"Body of {guid}."}],
-    }
-    report = hub.ingest_payload(member, json.dumps(doc).encode(), "application/ninjs+json", via="test")
-    return report.outcomes[0].item_id
-
-
-def take(hub: Hub, taker: str, item_id: str) -> None:
-    item = hub.readable_item(item_id)
-    hub.storage.record_take(
-        Take(
-            item_id=item.id,
-            item_version=item.version,
-            source_member=item.member_code,
-            taker_member=taker,
-            key_id=None,
-            item_language=item.language,
-            reader_language="ru",
-            translated=True,
-            taken_at=utc_now(),
-        )
-    )
 
 
 @pytest.fixture
@@ -63,7 +34,7 @@ def exchange(hub: Hub, member: MemberInfo) -> None:
     push(hub, "irna", "urn:irna:l:2", "en")
     push(hub, "tass", "urn:tass:l:1", "ru")
     Dispatcher(hub.storage).drain()
-    take(hub, "tass", persian)
+    record_take(hub, "tass", persian, utc_now(), True)
 
 
 def charts(html: Any, name: str) -> Any:

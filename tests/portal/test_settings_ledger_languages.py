@@ -7,19 +7,19 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from ledger_support import push, record_take
 from settings_login import log_in_as, page
 
 from tabadol.deliver.dispatcher import Dispatcher
 from tabadol.deliver.subscription_ops import add_subscription
 from tabadol.deliver.subscriptions import build_filter
 from tabadol.hub import OPERATOR, Hub
-from tabadol.types import MemberInfo, Role, Take, utc_now
+from tabadol.types import MemberInfo, Role, utc_now
 
 WINDOW = "since=2026-10&until=2026-12&period=month"
 
@@ -32,35 +32,6 @@ EXPECTED = [
 ]
 
 
-def push(hub: Hub, member: str, guid: str, language: str) -> str:
-    doc = {
-        "uri": guid,
-        "type": "text",
-        "language": language,
-        "headlines": [{"role": "main", "value": f"Headline {guid}"}],
-        "bodies": [{"role": "main", "contentType": "text/plain", "value": f"Body of {guid}."}],
-    }
-    report = hub.ingest_payload(member, json.dumps(doc).encode(), "application/ninjs+json", via="test")
-    return report.outcomes[0].item_id
-
-
-def record(hub: Hub, taker: str, item_id: str, language: str | None, at: datetime, translated: bool) -> None:
-    item = hub.readable_item(item_id)
-    hub.storage.record_take(
-        Take(
-            item_id=item.id,
-            item_version=item.version,
-            source_member=item.member_code,
-            taker_member=taker,
-            key_id=None,
-            item_language=language,
-            reader_language="ru" if translated else "en",
-            translated=translated,
-            taken_at=at,
-        )
-    )
-
-
 @pytest.fixture
 def takes(hub: Hub, member: MemberInfo) -> None:
     hub.add_member("tass", {"en": "TASS", "ru": "ТАСС"}, "RU", ["ru"])
@@ -69,14 +40,18 @@ def takes(hub: Hub, member: MemberInfo) -> None:
     english = push(hub, "irna", "urn:irna:g:2", "en")
     russian = push(hub, "tass", "urn:tass:g:1", "ru-RU")
     azeri = push(hub, "azertac", "urn:azertac:g:1", "az")
-    record(hub, "tass", persian, "fa", datetime(2026, 10, 5, 9, tzinfo=UTC), True)
-    record(hub, "tass", persian, "fa", datetime(2026, 10, 21, 9, tzinfo=UTC), True)
-    record(hub, "azertac", persian, "fa", datetime(2026, 10, 31, 23, 59, tzinfo=UTC), True)
-    record(hub, "tass", english, "en", datetime(2026, 11, 1, 0, 0, tzinfo=UTC), False)
-    record(hub, "irna", russian, "ru-RU", datetime(2026, 11, 10, tzinfo=UTC), True)
-    record(hub, "irna", persian, "fa", datetime(2026, 11, 11, tzinfo=UTC), False)  # its own: left out
-    record(hub, "tass", azeri, None, datetime(2026, 11, 12, tzinfo=UTC), False)
-    record(hub, "tass", english, "en", datetime(2026, 12, 1, tzinfo=UTC), False)  # after the window
+    record_take(hub, "tass", persian, datetime(2026, 10, 5, 9, tzinfo=UTC), True)
+    record_take(hub, "tass", persian, datetime(2026, 10, 21, 9, tzinfo=UTC), True)
+    record_take(hub, "azertac", persian, datetime(2026, 10, 31, 23, 59, tzinfo=UTC), True)
+    record_take(hub, "tass", english, datetime(2026, 11, 1, 0, 0, tzinfo=UTC), False)
+    record_take(hub, "irna", russian, datetime(2026, 11, 10, tzinfo=UTC), True)
+    record_take(
+        hub, "irna", persian, datetime(2026, 11, 11, tzinfo=UTC), False, item_language="fa"
+    )  # its own: left out
+    record_take(hub, "tass", azeri, datetime(2026, 11, 12, tzinfo=UTC), False, item_language=None)
+    record_take(
+        hub, "tass", english, datetime(2026, 12, 1, tzinfo=UTC), False, item_language="en"
+    )  # after the window
 
 
 def table_rows(html: Any) -> list[tuple[str, str, int, int]]:
@@ -156,7 +131,7 @@ def test_a_window_with_supply_but_no_takes_says_so(site: TestClient, hub: Hub, m
     add_subscription(hub, "tass", "from IRNA", build_filter(members=["irna"]), OPERATOR)
     item = push(hub, "irna", "urn:irna:g:9", "fa")
     Dispatcher(hub.storage).drain()
-    record(hub, "irna", item, "fa", utc_now(), False)  # its own item: not an exchange
+    record_take(hub, "irna", item, utc_now(), False)  # its own item: not an exchange
     log_in_as(site, hub, "irna", "leila", Role.EDITOR)
     window = "since=2000-01&until=2100-01&period=year"
     twin = site.get(f"/en/newsroom/ledger.json?{window}").json()

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from ledger_support import push, record_take
 from settings_login import log_in_as, page
 
 from tabadol.deliver.dispatcher import Dispatcher
@@ -29,7 +29,7 @@ from tabadol.deliver.reports import (
 from tabadol.deliver.subscription_ops import add_subscription
 from tabadol.deliver.subscriptions import build_filter
 from tabadol.hub import OPERATOR, Hub
-from tabadol.types import ComponentResult, MemberInfo, Role, Take, utc_now
+from tabadol.types import ComponentResult, MemberInfo, Role, utc_now
 
 ECONOMY = "medtop:04000000"  # economy, business and finance
 POLITICS = "medtop:11000000"
@@ -45,38 +45,9 @@ EXPECTED = [
 ]
 
 
-def push(hub: Hub, member: str, guid: str, language: str) -> str:
-    doc = {
-        "uri": guid,
-        "type": "text",
-        "language": language,
-        "headlines": [{"role": "main", "value": f"Headline {guid}"}],
-        "bodies": [{"role": "main", "contentType": "text/plain", "value": f"Body of {guid}."}],
-    }
-    report = hub.ingest_payload(member, json.dumps(doc).encode(), "application/ninjs+json", via="test")
-    return report.outcomes[0].item_id
-
-
 def enrich(hub: Hub, item_id: str, *topics: tuple[str, str, float], error: str | None = None) -> None:
     data = {"topics": [{"scheme": s, "code": c, "label": c, "score": v} for s, c, v in topics]}
     hub.storage.save_enrichment(item_id, [ComponentResult("topics", "1", 1, data, error, utc_now())], None)
-
-
-def record(hub: Hub, taker: str, item_id: str, at: datetime, translated: bool) -> None:
-    item = hub.readable_item(item_id)
-    hub.storage.record_take(
-        Take(
-            item_id=item.id,
-            item_version=item.version,
-            source_member=item.member_code,
-            taker_member=taker,
-            key_id=None,
-            item_language=item.language,
-            reader_language="ru" if translated else item.language or "en",
-            translated=translated,
-            taken_at=at,
-        )
-    )
 
 
 @pytest.fixture
@@ -92,16 +63,16 @@ def takes(hub: Hub, member: MemberInfo) -> None:
     enrich(hub, politics, ("iptc", POLITICS, 0.9))
     enrich(hub, failed, error="model failed")
     enrich(hub, own_scheme, ("tass-desks", "economy", 0.9))
-    record(hub, "tass", trade, datetime(2026, 10, 5, 9, tzinfo=UTC), True)
-    record(hub, "tass", trade, datetime(2026, 10, 21, 9, tzinfo=UTC), True)
-    record(hub, "azertac", trade, datetime(2026, 10, 31, 23, 59, tzinfo=UTC), True)
-    record(hub, "irna", politics, datetime(2026, 10, 12, tzinfo=UTC), False)
-    record(hub, "azertac", politics, datetime(2026, 11, 1, 0, 0, tzinfo=UTC), True)
-    record(hub, "tass", plain, datetime(2026, 11, 3, tzinfo=UTC), False)
-    record(hub, "tass", failed, datetime(2026, 11, 4, tzinfo=UTC), True)
-    record(hub, "irna", own_scheme, datetime(2026, 11, 5, tzinfo=UTC), False)
-    record(hub, "irna", trade, datetime(2026, 11, 11, tzinfo=UTC), False)  # its own: left out
-    record(hub, "tass", plain, datetime(2026, 12, 1, tzinfo=UTC), False)  # after the window
+    record_take(hub, "tass", trade, datetime(2026, 10, 5, 9, tzinfo=UTC), True)
+    record_take(hub, "tass", trade, datetime(2026, 10, 21, 9, tzinfo=UTC), True)
+    record_take(hub, "azertac", trade, datetime(2026, 10, 31, 23, 59, tzinfo=UTC), True)
+    record_take(hub, "irna", politics, datetime(2026, 10, 12, tzinfo=UTC), False)
+    record_take(hub, "azertac", politics, datetime(2026, 11, 1, 0, 0, tzinfo=UTC), True)
+    record_take(hub, "tass", plain, datetime(2026, 11, 3, tzinfo=UTC), False)
+    record_take(hub, "tass", failed, datetime(2026, 11, 4, tzinfo=UTC), True)
+    record_take(hub, "irna", own_scheme, datetime(2026, 11, 5, tzinfo=UTC), False)
+    record_take(hub, "irna", trade, datetime(2026, 11, 11, tzinfo=UTC), False)  # its own: left out
+    record_take(hub, "tass", plain, datetime(2026, 12, 1, tzinfo=UTC), False)  # after the window
 
 
 def table_rows(html: Any) -> list[tuple[str, str, int, int]]:
@@ -232,7 +203,7 @@ def test_a_window_with_supply_but_no_takes_says_so(site: TestClient, hub: Hub, m
     item = push(hub, "irna", "urn:irna:t:9", "fa")
     enrich(hub, item, ("iptc", POLITICS, 0.9))
     Dispatcher(hub.storage).drain()
-    record(hub, "irna", item, utc_now(), False)  # its own item: not an exchange
+    record_take(hub, "irna", item, utc_now(), False)  # its own item: not an exchange
     log_in_as(site, hub, "irna", "leila", Role.EDITOR)
     window = "since=2000-01&until=2100-01&period=year"
     twin = site.get(f"/en/newsroom/ledger.json?{window}").json()
