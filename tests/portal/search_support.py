@@ -82,6 +82,22 @@ def enrich(hub: Hub) -> None:
     worker.drain()
 
 
+def cross_lingual_corpus(hub: Hub) -> dict[str, str]:
+    """FLORES article 0 in Persian, Russian and Azerbaijani, article 1 in English, pushed by four
+    members over twenty minutes and enriched; their ids by "fa", "ru", "az" and "en1"."""
+    add_members(hub)
+    now = utc_now() - timedelta(hours=1)
+    first, second = flores(0), flores(1)
+    ids = {
+        "fa": push(hub, "irna", "urn:irna:0", first["fa"], "fa", now),
+        "ru": push(hub, "tass", "urn:tass:0", first["ru"], "ru", now + timedelta(minutes=5)),
+        "az": push(hub, "azertac", "urn:azertac:0", first["az"], "az", now + timedelta(minutes=9)),
+        "en1": push(hub, "tass", "urn:tass:1", second["en"], "en", now + timedelta(minutes=20)),
+    }
+    enrich(hub)
+    return ids
+
+
 def page(html: str) -> lxml.html.HtmlElement:
     return lxml.html.fromstring(html)
 

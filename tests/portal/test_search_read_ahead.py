@@ -5,11 +5,10 @@ match are read afterwards; the answer is the same as when the meaning came first
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
 from typing import Any
 
 import pytest
-from search_support import add_members, enrich, flores, push, split
+from search_support import cross_lingual_corpus, flores, split
 
 from tabadol.hub import Hub
 from tabadol.types import utc_now
@@ -20,17 +19,7 @@ from tabadol.web.portal.pages.search_data import SearchForm, SearchOutcome, sear
 @pytest.fixture
 def corpus(hub: Hub) -> dict[str, str]:
     """FLORES article 0 in Persian, Russian and Azerbaijani, article 1 in English. Enriched."""
-    add_members(hub)
-    now = utc_now() - timedelta(hours=1)
-    first, second = flores(0), flores(1)
-    ids = {
-        "fa": push(hub, "irna", "urn:irna:0", first["fa"], "fa", now),
-        "ru": push(hub, "tass", "urn:tass:0", first["ru"], "ru", now + timedelta(minutes=5)),
-        "az": push(hub, "azertac", "urn:azertac:0", first["az"], "az", now + timedelta(minutes=9)),
-        "en1": push(hub, "tass", "urn:tass:1", second["en"], "en", now + timedelta(minutes=20)),
-    }
-    enrich(hub)
-    return ids
+    return cross_lingual_corpus(hub)
 
 
 def run(hub: Hub, q: str, **filters: Any) -> SearchOutcome:
