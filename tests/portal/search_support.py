@@ -4,14 +4,11 @@ times, the full enrichment (language, entities, topics, vectors, stories), and H
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import lxml.html
-from sqlalchemy import event
 
 import tabadol.demo
 from tabadol.enrich.registry import default_pipeline
@@ -108,19 +105,3 @@ def by_class(root: lxml.html.HtmlElement, name: str) -> list[lxml.html.HtmlEleme
 
 def text_of(element: lxml.html.HtmlElement) -> str:
     return " ".join(element.text_content().split())
-
-
-@contextmanager
-def counting_statements(hub: Hub) -> Iterator[list[str]]:
-    """The SQL statements the store runs inside the block."""
-    engine = hub.storage.engine  # type: ignore[attr-defined]
-    seen: list[str] = []
-
-    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", record)

@@ -10,8 +10,8 @@ from datetime import timedelta
 import pytest
 from fastapi.testclient import TestClient
 from newsroom_support import add_account, add_members, iso, log_in, page, push, wire_ids
-from sqlalchemy import event
 
+from sql_statements import statements_run
 from tabadol.hub import OPERATOR, Hub
 from tabadol.types import ComponentResult, Role, Take, utc_now
 from tabadol.web.app import create_app
@@ -198,22 +198,12 @@ def test_a_page_of_fifty_items_runs_a_fixed_number_of_queries(desk: TestClient, 
     for n in range(60):
         push(hub, "tass", f"urn:tass:{n}", f"Новость {n}", "ru", when=f"2026-11-20T10:{n:02d}:00Z")
     push(hub, "tass", "urn:tass:en", "News", "en", when="2026-11-20T09:00:00Z")
-    engine = hub.storage.engine  # type: ignore[attr-defined]
 
     def statements_for(path: str, rows: int) -> list[str]:
-        seen: list[str] = []
-
-        def count(*args: object) -> None:
-            if not str(args[2]).startswith(("BEGIN", "COMMIT", "ROLLBACK")):
-                seen.append(str(args[2]))
-
-        event.listen(engine, "before_cursor_execute", count)
-        try:
+        with statements_run(hub.storage) as seen:
             response = desk.get(path)
-        finally:
-            event.remove(engine, "before_cursor_execute", count)
         assert len(wire_ids(response)) == rows
-        return seen
+        return [s for s in seen if not s.startswith(("BEGIN", "COMMIT", "ROLLBACK"))]
 
     one = statements_for("/en/newsroom/wire?language=en", 1)
     fifty = statements_for("/en/newsroom/wire", 50)

@@ -15,7 +15,6 @@ from search_support import (
     MovableClock,
     add_members,
     by_class,
-    counting_statements,
     enrich,
     flores,
     page,
@@ -24,6 +23,7 @@ from search_support import (
     text_of,
 )
 
+from sql_statements import statements_run
 from tabadol.hub import OPERATOR, Hub
 from tabadol.serialize import format_datetime
 from tabadol.types import ItemQuery, utc_now
@@ -251,9 +251,9 @@ def test_results_come_in_pages(
 def test_a_search_runs_a_fixed_number_of_queries(site: TestClient, hub: Hub, corpus: dict[str, str]) -> None:
     headline, _ = split(flores(0)["en"])
     site.get("/en/search", params={"q": headline})  # the model and the vector index load once
-    with counting_statements(hub) as few:
+    with statements_run(hub.storage) as few:
         narrow = site.get("/en/search", params={"q": headline, "member": "irna"})
-    with counting_statements(hub) as many:
+    with statements_run(hub.storage) as many:
         wide = site.get("/en/search", params={"q": headline})
     assert len(hit_ids(wide.text)) > len(hit_ids(narrow.text)) >= 1
     selects = [statement for statement in many if statement.lstrip().upper().startswith("SELECT")]

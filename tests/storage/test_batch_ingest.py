@@ -11,13 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import event
 from storage_helpers import T0, add_member, build_request
 
+from sql_statements import statements_run
 from tabadol.errors import ErrorCode, TabadolError
 from tabadol.storage import open_storage
 from tabadol.storage.base import IngestRequest, Storage
-from tabadol.storage.sql import SqlStorage
 from tabadol.types import Decision, IngestReport, ParsedItem, PubStatus
 
 MakeItem = Callable[..., ParsedItem]
@@ -181,17 +180,8 @@ def test_a_database_error_in_a_batch_is_isolated_to_its_payload(
 
 
 def count_statements(storage: Storage, action: Callable[[], object]) -> int:
-    assert isinstance(storage, SqlStorage)
-    executed: list[str] = []
-
-    def record(*args: Any) -> None:
-        executed.append(args[2])
-
-    event.listen(storage.engine, "before_cursor_execute", record)
-    try:
+    with statements_run(storage) as executed:
         action()
-    finally:
-        event.remove(storage.engine, "before_cursor_execute", record)
     return len(executed)
 
 

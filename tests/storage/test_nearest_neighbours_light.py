@@ -6,15 +6,12 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
-from typing import Any
 
 import numpy as np
 import pytest
-from sqlalchemy import event
 
+from sql_statements import statements_run
 from tabadol.hub import Hub
 from tabadol.storage import index
 from tabadol.types import IndexEntry, utc_now
@@ -101,7 +98,7 @@ def test_an_entry_deleted_meanwhile_is_not_a_neighbour(store: tuple[Hub, np.ndar
 def test_no_vector_or_features_is_read(store: tuple[Hub, np.ndarray, list[str]]) -> None:
     hub, query, _ = store
     hub.storage.neighbours(query, 3)  # on SQLite the in-process index loads (every vector, once)
-    with statements(hub) as seen:
+    with statements_run(hub.storage) as seen:
         found = hub.storage.neighbours(query, 3, languages=["ru"])
     # The columns each SELECT reads, but the in-process index's catch-up (SQLite: entries written
     # since it last looked, none here).
@@ -115,21 +112,6 @@ def test_no_vector_or_features_is_read(store: tuple[Hub, np.ndarray, list[str]])
     read = [re.sub(r"item_vectors\.vector\s*<=>", "", c) for c in columns]
     assert not any(re.search(r"item_vectors\.(vector|features|fingerprint)\b", c) for c in read)
     # What `nearest` reads, seen by the same test: whole entries.
-    with statements(hub) as seen:
+    with statements_run(hub.storage) as seen:
         hub.storage.nearest(query, 3, languages=["ru"])
     assert any(re.search(r"item_vectors\.features\b", s.lower()) for s in seen)
-
-
-@contextmanager
-def statements(hub: Hub) -> Iterator[list[str]]:
-    engine = hub.storage.engine  # type: ignore[attr-defined]
-    seen: list[str] = []
-
-    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
