@@ -724,14 +724,7 @@ def ledger(
     }
     scope = report_members(hub, actor(request, user), _blank(member))
     try:
-        query = report_query(
-            _blank(since) or default_since(now, _blank(period)),
-            _blank(until),
-            _blank(period),
-            None,
-            scope,
-            now,
-        )
+        query = _ledger_query(scope, now, since, until, period)
     except TabadolError as error:
         data["problem"] = problem_of(error)
         return render(request, "settings/ledger", data, title=t("settings.ledger.title"), status_code=400)
@@ -750,6 +743,15 @@ def ledger(
     }
     data["charts"] = _charts(report, names, language.rtl)
     return render(request, "settings/ledger", data, title=t("settings.ledger.title"))
+
+
+def _ledger_query(
+    scope: tuple[str, ...] | None, now: datetime, since: str | None, until: str | None, period: str | None
+) -> ReportQuery:
+    """The report the page and its CSV show for the members in `scope` (report_members): months of
+    the last year unless `since` says otherwise."""
+    start = _blank(since) or default_since(now, _blank(period))
+    return report_query(start, _blank(until), _blank(period), None, scope, now)
 
 
 def _csv_href(request: Request, language: Language, by: str | None) -> str:
@@ -840,11 +842,8 @@ def ledger_csv(
     grouping = _blank(by)
     if grouping is not None and grouping not in LEDGER_GROUPINGS:
         raise invalid("by", f"'{by}' is not one of {', '.join(LEDGER_GROUPINGS)} (or empty, for the pairs)")
-    now = clock()
     scope = report_members(hub, actor(request, user), _blank(member))
-    query = report_query(
-        _blank(since) or default_since(now, _blank(period)), _blank(until), _blank(period), None, scope, now
-    )
+    query = _ledger_query(scope, clock(), since, until, period)
     if grouping == LEDGER_BY_LANGUAGE:
         return _language_download(hub, query, language)
     if grouping == LEDGER_BY_TOPIC:
